@@ -1,0 +1,1 @@
+"""kiemphieu command line."""

@@ -1,0 +1,67 @@
+"""One exception tree for the cryptographic core (docs/spec.md §1.4).
+
+Every verification step raises a subclass of :class:`VerificationError` naming
+what failed; messages never carry secret values.
+"""
+
+from __future__ import annotations
+
+
+class KiemphieuCryptoError(Exception):
+    """Root of every error raised by ``kiemphieu.crypto``."""
+
+
+class ParameterError(KiemphieuCryptoError):
+    """Parameters refused: modulus too short for the policy, bad t/ℓ, bad sizes."""
+
+
+class DecodeError(KiemphieuCryptoError):
+    """A wire or record object does not follow the codec (docs/spec.md §9).
+
+    ``path`` names the offending field, for example ``answers[2].proof.z[1]``.
+    """
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path or '<root>'}: {message}")
+        self.path = path or "<root>"
+        self.message = message
+
+
+class VerificationError(KiemphieuCryptoError):
+    """A public object failed one of the numbered verification steps."""
+
+
+class InvalidElement(VerificationError):
+    """A group element is out of range or not a unit modulo n."""
+
+
+class InvalidProof(VerificationError):
+    """A zero-knowledge proof does not verify."""
+
+
+class InvalidShare(VerificationError):
+    """A key share or decryption share does not match its verification key."""
+
+
+class InvalidSignature(VerificationError):
+    """A credential or identity signature does not verify."""
+
+
+class InvalidBallot(VerificationError):
+    """A ballot is malformed for its election (shape, credential, context)."""
+
+
+class CombinationError(VerificationError):
+    """Decryption shares cannot be combined (too few, duplicates, bad result)."""
+
+
+class TallyError(VerificationError):
+    """An unpacked tally fails the public sanity checks (docs/spec.md §8.7.3)."""
+
+
+class BatchFailure(VerificationError):
+    """A batch check failed; ``bad`` lists the indices bisection isolated."""
+
+    def __init__(self, message: str, bad: tuple[int, ...]) -> None:
+        super().__init__(f"{message}: bad items {list(bad)}")
+        self.bad = bad
