@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import struct
 from collections.abc import Iterable, Sequence
-from enum import Enum
+from enum import StrEnum
 
 from .numbers import is_unit
 
@@ -26,7 +26,7 @@ DOMAIN_PREFIX = "kiemphieu/v1/"
 CHALLENGE_BITS = 128
 
 
-class Tag(str, Enum):
+class Tag(StrEnum):
     """Every domain-separation tag of the protocol (docs/spec.md §2.2)."""
 
     MANIFEST = "manifest"

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from kiemphieu.crypto import codec
 from kiemphieu.crypto.errors import DecodeError
 from kiemphieu.crypto.schema import BigInt, Bytes, Items, Keys, SmallInt, Text, document

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import pytest
+
 from kiemphieu.crypto import codec
 from kiemphieu.crypto.canonical_json import canonical_bytes, parse_object
 from kiemphieu.crypto.errors import DecodeError, ParameterError

@@ -1,0 +1,116 @@
+"""Voter credentials: typable codes and their Ed25519 keys (docs/spec.md §8.4).
+
+A code is 26 characters of Crockford's base-32 alphabet (130 random bits)
+and one check character (Luhn mod 32), shown in groups of four:
+``ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-23C``. Reading a code forgives case, spaces,
+hyphens and the look-alikes O→0, I→1, L→1.
+
+The key pair is derived from the code and the election id with HKDF-SHA256
+(RFC 5869): salt ``"kiemphieu/v1/credential/key"``, IKM the 26 data
+characters in ASCII, info the election id in UTF-8, 32 bytes of output used as
+the Ed25519 seed. The server only ever sees the public key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass, field
+
+import nacl.exceptions
+import nacl.signing
+
+from ..errors import InvalidSignature
+from ..primitives import rng
+from ..primitives.transcript import DOMAIN_PREFIX, Tag
+
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+DATA_CHARS = 26
+GROUP = 4
+_LOOKALIKE = str.maketrans({"O": "0", "I": "1", "L": "1"})
+KDF_SALT = (DOMAIN_PREFIX + Tag.CREDENTIAL_KEY.value).encode("ascii")
+
+
+class CredentialCodeError(ValueError):
+    """A typed code is malformed or its check character is wrong."""
+
+
+def check_character(data: str) -> str:
+    """Luhn mod 32 over the data characters: catches every single-character
+    error and every swap of two adjacent characters."""
+    factor = 2
+    total = 0
+    for ch in reversed(data):
+        addend = factor * ALPHABET.index(ch)
+        factor = 1 if factor == 2 else 2
+        total += addend // 32 + addend % 32
+    return ALPHABET[(32 - total % 32) % 32]
+
+
+def format_code(data: str) -> str:
+    """The display form: data plus check character, grouped by four with hyphens."""
+    full = data + check_character(data)
+    return "-".join(full[i : i + GROUP] for i in range(0, len(full), GROUP))
+
+
+def new_code() -> str:
+    """A fresh random credential code in display form."""
+    value = rng.random_bits(5 * DATA_CHARS)
+    data = "".join(ALPHABET[(value >> (5 * i)) & 31] for i in range(DATA_CHARS))
+    return format_code(data)
+
+
+def parse_code(typed: str) -> str:
+    """Normalize a typed code and check it; return the 26 data characters."""
+    cleaned = "".join(ch for ch in typed.upper() if ch not in " -\t\n").translate(_LOOKALIKE)
+    if len(cleaned) != DATA_CHARS + 1:
+        raise CredentialCodeError(f"a code has {DATA_CHARS + 1} characters, got {len(cleaned)}")
+    bad = sorted({ch for ch in cleaned if ch not in ALPHABET})
+    if bad:
+        raise CredentialCodeError(f"characters not in the code alphabet: {''.join(bad)}")
+    data, check = cleaned[:DATA_CHARS], cleaned[DATA_CHARS]
+    if check_character(data) != check:
+        raise CredentialCodeError("check character does not match: the code is mistyped")
+    return data
+
+
+def hkdf_sha256(ikm: bytes, salt: bytes, info: bytes, length: int = 32) -> bytes:
+    """HKDF-SHA256 extract-and-expand (RFC 5869)."""
+    prk = hmac.new(salt, ikm, hashlib.sha256).digest()
+    out = b""
+    block = b""
+    counter = 1
+    while len(out) < length:
+        block = hmac.new(prk, block + info + bytes([counter]), hashlib.sha256).digest()
+        out += block
+        counter += 1
+    return out[:length]
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialKey:
+    """A voter's signing key for one election; the seed never shows in a repr."""
+
+    election_id: str
+    public: bytes
+    seed: bytes = field(repr=False)
+
+    def sign(self, message: bytes) -> bytes:
+        """Ed25519 signature (64 bytes) of ``message``."""
+        return bytes(nacl.signing.SigningKey(self.seed).sign(message).signature)
+
+
+def derive_key(code: str, election_id: str) -> CredentialKey:
+    """The key pair of a typed code for ``election_id`` (§8.4)."""
+    data = parse_code(code)
+    seed = hkdf_sha256(data.encode("ascii"), KDF_SALT, election_id.encode("utf-8"))
+    public = bytes(nacl.signing.SigningKey(seed).verify_key)
+    return CredentialKey(election_id, public, seed)
+
+
+def verify_signature(public: bytes, message: bytes, signature: bytes) -> None:
+    """Check an Ed25519 signature; raises InvalidSignature."""
+    try:
+        nacl.signing.VerifyKey(public).verify(message, signature)
+    except (nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError, ValueError) as exc:
+        raise InvalidSignature("credential signature does not verify") from exc
