@@ -2,7 +2,7 @@
 
 Trustee i posts c_i = c^(2Δ·s_i) mod n² with a proof (proofs/decryption.py)
 that log_{c⁴}(c_i²) = log_v(v_i). Anyone verifies shares, one by one or in a
-batch (spec §10.3), and combines any t verified ones:
+batch (spec §10.4), and combines any t verified ones:
 
     λ_{0,i} = Δ·Π_{j∈S∖{i}} j/(j − i)      (exact integers)
     c' = Π_{i∈S} c_i^(2·λ_{0,i}) = (1 + n)^(4Δ²·M)   (mod n²)
@@ -121,7 +121,7 @@ def verify_decryption_share(
 def batch_verify_decryption_shares(
     pk: ThresholdPublicKey, items: Sequence[tuple[int, DecryptionShare]], context: bytes
 ) -> tuple[VerifiedDecryptionShare, ...]:
-    """Verify many (ciphertext, share) pairs at once (spec §10.3).
+    """Verify many (ciphertext, share) pairs at once (spec §10.4).
 
     Accepts exactly the shares :func:`verify_decryption_share` accepts (both
     use the squared equations), up to the batch test's 2^-128 error. If any

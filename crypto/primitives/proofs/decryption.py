@@ -11,7 +11,7 @@ z = r + e·x over the integers, never reduced.
 Verifier: c, c_i, a, b units in (0, n²); 0 <= z < 2^(B+1); and the *squared*
 equations ((c⁴)^z)² = (a·(c_i²)^e)² and (v^z)² = (b·v_i^e)² (mod n²).
 
-Why squared (spec §5.2, §10.3): Z*_{n²} has elements of order 2 (−1 and the
+Why squared (spec §5.3, §10.4): Z*_{n²} has elements of order 2 (−1 and the
 two others from the CRT). A prover may multiply a or b by one of them *before*
 hashing. The plain equation then fails, yet a batch with random weights δ
 would pass it whenever δ is even; squaring removes the order-2 factor, so the
@@ -146,7 +146,7 @@ def verify_decryption_proof(
 def batch_equations_hold(
     items: Sequence[tuple[DecryptionStatement, DecryptionProof, int]],
 ) -> bool:
-    """Small-exponent batch test of the squared equations (spec §10.3).
+    """Small-exponent batch test of the squared equations (spec §10.4).
 
     ``items`` are (statement, proof, challenge e) with ranges already checked,
     all under one key (n, v, Δ). With fresh 128-bit weights δ_k, γ_k:

@@ -1,0 +1,70 @@
+"""The distribution: one package tree, one console command (issue: package and build)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    (path,) = out.glob("kiemphieu-*.whl")
+    return path
+
+
+def test_wheel_holds_only_kiemphieu_packages(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    tops = {n.split("/")[0] for n in names}
+    assert {t for t in tops if not t.endswith(".dist-info")} == {"kiemphieu"}
+    for sub in ("crypto", "server", "client"):
+        assert f"kiemphieu/{sub}/__init__.py" in names
+    assert "kiemphieu/crypto/election/ballot.py" in names
+    assert not any(n.startswith(("kiemphieu/tests", "tests/", "crypto/")) for n in names)
+    meta = next(n for n in names if n.endswith("entry_points.txt"))
+    assert (
+        "kiemphieu = kiemphieu.client.cli.main:main" in zipfile.ZipFile(wheel).read(meta).decode()
+    )
+
+
+def test_fresh_venv_install_gives_the_command(wheel, tmp_path):
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    bin_dir = env_dir / "bin"
+    subprocess.run(
+        [str(bin_dir / "python"), "-m", "pip", "install", "--quiet", str(wheel)],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    out = subprocess.run(
+        [str(bin_dir / "kiemphieu"), "--version"], check=True, capture_output=True, text=True
+    )
+    assert out.stdout.strip().startswith("kiemphieu ")
+    helptext = subprocess.run(
+        [str(bin_dir / "kiemphieu"), "--help"], check=True, capture_output=True, text=True
+    ).stdout
+    assert "bench" in helptext
+    probe = (
+        "import kiemphieu.crypto.election.ballot, importlib.util as u; print(u.find_spec('crypto'))"
+    )
+    res = subprocess.run(
+        [str(bin_dir / "python"), "-c", probe],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert res.stdout.strip() == "None"  # nothing generic such as `crypto` is installed
