@@ -22,8 +22,11 @@ from typing import Annotated
 
 from ..errors import ParameterError
 from ..schema import Items, SmallInt, Text, document
+from .rules import Rules
 
 IDENT = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
+BLANK = "blank"
+CHOSEN = "chosen"
 MAX_COUNTER_BITS = 48
 
 
@@ -71,8 +74,10 @@ class Question:
             if len(set(ids)) != len(ids):
                 raise ParameterError(f"question {self.id}: duplicate {what} id")
             for ident in [*ids, self.id]:
-                if not IDENT.match(ident):
-                    raise ParameterError(f"identifier {ident!r} is not [a-z0-9_-], 1-48 chars")
+                if not IDENT.match(ident) or ident in (BLANK, CHOSEN, "sum", "choice"):
+                    raise ParameterError(
+                        f"identifier {ident!r}: need [a-z0-9_-], 1-48 chars, not a reserved word"
+                    )
         k = len(self.options)
         if self.kind is QuestionKind.CONFIDENCE:
             if not self.rows or not self.blank or k < 2:
@@ -104,6 +109,13 @@ class Question:
         return len(self.options) + int(self.blank)
 
     @property
+    def slot_ids(self) -> tuple[str, ...]:
+        """Names of the counters of each part: option ids, ``blank``, or ``chosen``."""
+        if self.kind is QuestionKind.MULTIPLE:
+            return (CHOSEN,)
+        return tuple(o.id for o in self.options) + ((BLANK,) if self.blank else ())
+
+    @property
     def parts(self) -> tuple[str, ...]:
         """The ciphertexts of an answer, by name: rows, the single choice, or options."""
         if self.kind is QuestionKind.CONFIDENCE:
@@ -127,6 +139,7 @@ class Manifest:
     description: LocalizedText
     questions: Annotated[tuple[Question, ...], Items(1, 60)]
     counter_bits: Annotated[int, SmallInt(8, MAX_COUNTER_BITS)] = 24
+    rules: Rules | None = None
 
     def __post_init__(self) -> None:
         if not IDENT.match(self.election_id):
@@ -134,6 +147,14 @@ class Manifest:
         ids = [q.id for q in self.questions]
         if len(set(ids)) != len(ids):
             raise ParameterError("duplicate question id")
+        if self.rules is not None:
+            for rule in self.rules.thresholds:
+                if rule.question not in ids:
+                    raise ParameterError(f"threshold {rule.id}: no question {rule.question!r}")
+                if rule.slot not in self.question(rule.question).slot_ids:
+                    raise ParameterError(
+                        f"threshold {rule.id}: question {rule.question} has no slot {rule.slot!r}"
+                    )
 
     def question(self, qid: str) -> Question:
         """The question with id ``qid``."""

@@ -41,6 +41,10 @@ class Tag(StrEnum):
     BALLOT_SIGNATURE = "ballot/signature"
     TEST_CIPHERTEXT = "ceremony/test-ciphertext"
     BATCH_WEIGHTS = "batch/weights"
+    BOARD_GENESIS = "board/genesis"
+    BOARD_ENTRY = "board/entry"
+    BOARD_ROLL = "board/roll"
+    RECEIPT = "receipt"
 
 
 def _item(x: Item) -> bytes:

@@ -1,0 +1,171 @@
+"""Anyone: elections, the board, tracking codes, turnout, the audit log."""
+
+from __future__ import annotations
+
+import json
+from importlib.metadata import version
+
+from flask import Blueprint, Response, jsonify, request
+from sqlalchemy import select
+
+from kiemphieu.crypto import codec
+
+from .. import board, elections, registry
+from ..errors import not_found
+from ..services import services
+from ..storage import schema
+from .common import hex_bytes, query_int
+
+blueprint = Blueprint("public", __name__, url_prefix="/api")
+
+
+def summary(row: elections.ElectionRow) -> Response:
+    """The public description of an election."""
+    svc = services()
+    base = None
+    if row.ceremony is not None:
+        base = svc.contexts.get(row).hash.hex()
+    return jsonify(
+        {
+            "id": row.id,
+            "state": row.state.value,
+            "manifest": codec.to_wire(row.manifest),
+            "key_ceremony": codec.to_wire(row.ceremony) if row.ceremony else None,
+            "base_hash": base,
+            "board_size": row.board_size,
+            "board_head": row.board_head.hex() if row.board_head else None,
+            "created_at": row.created_at,
+            "updated_at": row.updated_at,
+        }
+    )
+
+
+@blueprint.get("/server")
+def server_info() -> Response:
+    svc = services()
+    return jsonify(
+        {
+            "software": "kiemphieu",
+            "version": version("kiemphieu"),
+            "receipt_key": svc.identity.receipt_public_key.hex(),
+        }
+    )
+
+
+@blueprint.get("/elections")
+def list_elections() -> Response:
+    with services().db.read() as conn:
+        rows = elections.list_all(conn)
+    return jsonify(
+        {
+            "elections": [
+                {"id": r.id, "state": r.state.value, "title": codec.to_wire(r.manifest.title)}
+                for r in rows
+            ]
+        }
+    )
+
+
+@blueprint.get("/elections/<election_id>")
+def get_election(election_id: str) -> Response:
+    with services().db.read() as conn:
+        row = elections.get(conn, election_id)
+    return summary(row)
+
+
+@blueprint.get("/elections/<election_id>/board")
+def list_board(election_id: str) -> Response:
+    svc = services()
+    start = query_int("start", 0, 0, 1 << 48)
+    limit = query_int("limit", 100, 1, svc.config.public_page_max)
+    with svc.db.read() as conn:
+        row = elections.get(conn, election_id)
+        entries = board.page(conn, election_id, start, limit)
+    return jsonify(
+        {
+            "election_id": election_id,
+            "board_size": row.board_size,
+            "start": start,
+            "entries": [
+                {
+                    "entry": codec.to_wire(e.entry),
+                    "ballot": json.loads(e.payload) if e.payload else None,
+                    "at": e.at,
+                }
+                for e in entries
+            ],
+        }
+    )
+
+
+@blueprint.get("/elections/<election_id>/board/head")
+def board_head(election_id: str) -> Response:
+    with services().db.read() as conn:
+        row = elections.get(conn, election_id)
+    return jsonify(
+        {"size": row.board_size, "head": row.board_head.hex() if row.board_head else None}
+    )
+
+
+@blueprint.get("/elections/<election_id>/ballots/<tracking_code>")
+def find_ballot(election_id: str, tracking_code: str) -> Response:
+    code = hex_bytes(tracking_code, 32, "tracking_code")
+    with services().db.read() as conn:
+        elections.get(conn, election_id)
+        entry = board.find_ballot(conn, election_id, code)
+    if entry is None or entry.receipt is None:
+        raise not_found("tracking code")
+    return jsonify(
+        {
+            "entry": codec.to_wire(entry.entry),
+            "receipt": json.loads(entry.receipt),
+            "at": entry.at,
+        }
+    )
+
+
+@blueprint.get("/elections/<election_id>/turnout")
+def turnout(election_id: str) -> Response:
+    with services().db.read() as conn:
+        row = elections.get(conn, election_id)
+        ballots, voters = board.turnout(conn, election_id)
+        listed = elections.credential_count(conn, election_id)
+    return jsonify(
+        {"state": row.state.value, "credentials": listed, "ballots": ballots, "voters": voters}
+    )
+
+
+@blueprint.get("/elections/<election_id>/credentials")
+def list_credentials(election_id: str) -> Response:
+    with services().db.read() as conn:
+        elections.get(conn, election_id)
+        keys = registry.all_keys(conn, election_id)
+    return jsonify({"election_id": election_id, "credentials": [k.hex() for k in keys]})
+
+
+@blueprint.get("/audit")
+def audit_log() -> Response:
+    svc = services()
+    election = request.args.get("election")
+    start = query_int("start", 0, 0, 1 << 48)
+    limit = query_int("limit", 100, 1, svc.config.public_page_max)
+    q = select(schema.audit_log).where(schema.audit_log.c.id > start)
+    if election is not None:
+        q = q.where(schema.audit_log.c.election_id == election)
+    with svc.db.read() as conn:
+        rows = conn.execute(q.order_by(schema.audit_log.c.id).limit(limit)).all()
+    return jsonify(
+        {
+            "entries": [
+                {
+                    "id": r.id,
+                    "election_id": r.election_id,
+                    "actor": r.actor,
+                    "action": r.action,
+                    "detail": json.loads(r.detail),
+                    "at": r.at,
+                }
+                for r in rows
+            ]
+        }
+    )

@@ -1,0 +1,90 @@
+"""The Flask application factory (docs/api.md).
+
+``create_app(config)`` opens the database (migrating it), loads the server's
+identity and registers one blueprint per role. Views are glue: decode, call a
+service, encode.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, jsonify
+from werkzeug.exceptions import HTTPException
+
+from .api import admin, public, registrar, voter
+from .api.openapi import blueprint as openapi_blueprint
+from .batcher import Batcher
+from .config import ServerConfig
+from .contexts import ContextCache
+from .errors import ApiError
+from .identity import ensure_admin_token, load_identity
+from .ratelimit import RateLimiter
+from .services import Services
+from .storage.database import open_database
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(self), microphone=(), geolocation=()",
+}
+
+
+def create_app(config: ServerConfig, *, first_token: list[str] | None = None) -> Flask:
+    """Build the app. If this start made the admin token, it is appended to
+    ``first_token`` (so the caller can show it once) and never logged."""
+    db = open_database(config.db_url)
+    token = ensure_admin_token(db)
+    if token is not None and first_token is not None:
+        first_token.append(token)
+    services = Services(
+        config=config,
+        db=db,
+        identity=load_identity(db),
+        contexts=ContextCache(config.key_policy),
+        batcher=Batcher(config.batch_window_s, config.batch_max),
+        admin_limiter=RateLimiter(config.admin_rate.count, config.admin_rate.seconds),
+    )
+    app = Flask(__name__, instance_path=str(config.data_dir.resolve() / "instance"))
+    app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
+    app.json.sort_keys = True  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions["kiemphieu"] = services
+    for bp in (admin.blueprint, registrar.blueprint, voter.blueprint, public.blueprint):
+        app.register_blueprint(bp)
+    app.register_blueprint(openapi_blueprint)
+
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError) -> tuple[Response, int]:
+        return jsonify(exc.body()), exc.status
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> tuple[Response, int]:
+        status = exc.code or 500
+        code = {413: "too-large", 404: "not-found", 405: "method-not-allowed"}.get(
+            status, "http-error"
+        )
+        message = exc.description or exc.name
+        return jsonify({"code": code, "message": message, "field": None}), status
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> tuple[Response, int]:
+        app.logger.exception("unexpected error")  # the message holds no secret: none reach views
+        return jsonify({"code": "internal", "message": "internal error", "field": None}), 500
+
+    @app.after_request
+    def _headers(resp: Response) -> Response:
+        for name, value in SECURITY_HEADERS.items():
+            resp.headers.setdefault(name, value)
+        resp.headers.setdefault("Cache-Control", "no-store")
+        return resp
+
+    @app.teardown_appcontext
+    def _noop(_exc: Any) -> None:
+        return None
+
+    return app

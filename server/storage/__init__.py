@@ -1,0 +1,1 @@
+"""Storage: schema, versioned migrations, SQLite and PostgreSQL access."""

@@ -1,0 +1,88 @@
+"""Tables of the election server (docs/server.md, storage).
+
+Nothing here holds a trustee key share or a plaintext vote: ballots are stored
+as their canonical encrypted wire bytes, credentials as public keys.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+schema_version = Table(
+    "schema_version",
+    metadata,
+    Column("version", Integer, primary_key=True),
+    Column("applied_at", String(40), nullable=False),
+)
+
+settings = Table(
+    "settings",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+elections = Table(
+    "elections",
+    metadata,
+    Column("id", String(48), primary_key=True),
+    Column("state", String(16), nullable=False),
+    Column("manifest", Text, nullable=False),
+    Column("manifest_hash", LargeBinary(32), nullable=False),
+    Column("ceremony", Text),
+    Column("base_hash", LargeBinary(32)),
+    Column("board_head", LargeBinary(32)),
+    Column("board_size", BigInteger, nullable=False, default=0),
+    Column("created_at", String(40), nullable=False),
+    Column("updated_at", String(40), nullable=False),
+)
+
+credentials = Table(
+    "credentials",
+    metadata,
+    Column("election_id", String(48), ForeignKey("elections.id"), primary_key=True),
+    Column("public_key", LargeBinary(32), primary_key=True),
+    Column("added_at", String(40), nullable=False),
+)
+
+board = Table(
+    "board",
+    metadata,
+    Column("election_id", String(48), ForeignKey("elections.id"), primary_key=True),
+    Column("position", BigInteger, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("payload_hash", LargeBinary(32), nullable=False),
+    Column("head", LargeBinary(32), nullable=False),
+    Column("credential", LargeBinary(32)),
+    Column("payload", Text),
+    Column("receipt", Text),
+    Column("at", String(40), nullable=False),
+    UniqueConstraint("election_id", "kind", "payload_hash", name="board_payload_once"),
+)
+Index("board_by_credential", board.c.election_id, board.c.credential)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("election_id", String(48)),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("at", String(40), nullable=False),
+)
+Index("audit_by_election", audit_log.c.election_id, audit_log.c.id)

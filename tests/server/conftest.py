@@ -1,0 +1,172 @@
+"""Server fixtures: a fresh database per test, on SQLite and on PostgreSQL.
+
+PostgreSQL is at 127.0.0.1:5432 with trust authentication on this machine kind
+(and in CI); each test gets its own database, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from kiemphieu.crypto import codec
+from kiemphieu.crypto.election.ceremony import publish
+from kiemphieu.crypto.election.credential import derive_key, new_code
+from kiemphieu.crypto.primitives.paillier import KeyPolicy
+from kiemphieu.server.app import create_app
+from kiemphieu.server.config import RateLimit, ServerConfig
+
+PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+
+MANIFEST_TOML = """
+election_id = "test-election"
+
+[title]
+vi = "Lấy phiếu tín nhiệm thử"
+en = "Test confidence vote"
+
+[description]
+vi = "Dùng cho kiểm thử."
+en = "For the tests."
+
+[rules]
+summoned = 12
+quorum = "2/3"
+denominator = "returned"
+revote = "{revote}"
+trustees = 5
+threshold = 3
+
+[[rules.thresholds]]
+id = "low-more-than-half"
+question = "leaders"
+slot = "low"
+comparison = "more-than"
+fraction = "1/2"
+denominator = "returned"
+label = {{ vi = "Quá nửa tín nhiệm thấp", en = "More than half low" }}
+
+[[questions]]
+id = "leaders"
+kind = "confidence"
+title = {{ vi = "Lãnh đạo", en = "Leaders" }}
+levels = [
+  {{ id = "high", vi = "Tín nhiệm cao", en = "High confidence" }},
+  {{ id = "mid", vi = "Tín nhiệm", en = "Confidence" }},
+  {{ id = "low", vi = "Tín nhiệm thấp", en = "Low confidence" }},
+]
+rows = [
+  {{ id = "p1", vi = "Nguyễn Văn An", en = "Nguyen Van An" }},
+  {{ id = "p2", vi = "Trần Thị Bình", en = "Tran Thi Binh" }},
+]
+
+[[questions]]
+id = "motion"
+kind = "single"
+title = {{ vi = "Nghị quyết", en = "Motion" }}
+options = [
+  {{ id = "yes", vi = "Đồng ý", en = "Yes" }},
+  {{ id = "no", vi = "Không đồng ý", en = "No" }},
+]
+blank = true
+"""
+
+
+def manifest_toml(revote: str = "last-counts") -> str:
+    return MANIFEST_TOML.format(revote=revote)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path: Path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'kiemphieu.sqlite3'}"
+        return
+    name = f"kp_test_{secrets.token_hex(6)}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass
+class Server:
+    app: object
+    client: object
+    token: str
+    config: ServerConfig
+
+    def admin(self, method: str, path: str, **kw):
+        headers = {"Authorization": f"Bearer {self.token}", **kw.pop("headers", {})}
+        return getattr(self.client, method)(path, headers=headers, **kw)
+
+
+def make_config(db_url: str, tmp_path: Path, **kw) -> ServerConfig:
+    return ServerConfig(
+        db_url=db_url,
+        data_dir=tmp_path,
+        key_policy=KeyPolicy.TESTING,
+        batch_window_s=0.005,
+        **kw,
+    )
+
+
+@pytest.fixture
+def server(db_url, tmp_path) -> Server:
+    token: list[str] = []
+    config = make_config(db_url, tmp_path, admin_rate=RateLimit(1000, 60))
+    app = create_app(config, first_token=token)
+    yield Server(app, app.test_client(), token[0], config)
+    app.extensions["kiemphieu"].db.dispose()
+
+
+@dataclass
+class OpenElection:
+    server: Server
+    election_id: str
+    codes: list[str]
+    keys: list
+
+
+def prepare_election(
+    server: Server, dealing, *, voters: int = 4, revote="last-counts", open_poll=True
+):
+    r = server.admin(
+        "post",
+        "/api/admin/elections",
+        data=manifest_toml(revote).encode(),
+        headers={"Content-Type": "application/toml"},
+    )
+    assert r.status_code == 201, r.json
+    eid = r.json["id"]
+    ceremony = codec.dumps(publish(dealing, eid))
+    r = server.admin(
+        "post",
+        f"/api/admin/elections/{eid}/keys",
+        data=ceremony,
+        headers={"Content-Type": "application/json"},
+    )
+    assert r.status_code == 200, r.json
+    codes = [new_code() for _ in range(voters)]
+    keys = [derive_key(c, eid) for c in codes]
+    r = server.admin(
+        "post",
+        f"/api/registrar/elections/{eid}/credentials",
+        json={"credentials": [k.public.hex() for k in keys]},
+    )
+    assert r.status_code == 201, r.json
+    if open_poll:
+        r = server.admin("post", f"/api/admin/elections/{eid}/open")
+        assert r.status_code == 200, r.json
+    return OpenElection(server, eid, codes, keys)
+
+
+@pytest.fixture
+def opened(server, dealing) -> OpenElection:
+    return prepare_election(server, dealing)

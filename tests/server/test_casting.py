@@ -1,0 +1,172 @@
+"""Casting and the board through the API (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from kiemphieu.crypto import codec
+from kiemphieu.crypto.election import ballot as bl
+from kiemphieu.crypto.election.board import BoardEntry, Receipt, verify_chain, verify_receipt
+from kiemphieu.crypto.election.ceremony import KeyCeremony
+from kiemphieu.crypto.election.context import ElectionContext
+from kiemphieu.crypto.election.credential import derive_key, new_code
+from kiemphieu.crypto.election.manifest import Manifest
+from kiemphieu.crypto.primitives.paillier import KeyPolicy
+
+from .conftest import prepare_election
+
+VOTE = {"leaders": (0, 2), "motion": 1}
+
+
+def context_of(server, eid) -> ElectionContext:
+    info = server.client.get(f"/api/elections/{eid}").json
+    manifest = codec.from_wire(Manifest, info["manifest"])
+    ceremony = codec.from_wire(KeyCeremony, info["key_ceremony"])
+    ctx = ElectionContext(manifest, ceremony.key, KeyPolicy.TESTING)
+    assert ctx.hash.hex() == info["base_hash"]
+    return ctx
+
+
+def cast(server, eid, ballot):
+    return server.client.post(
+        f"/api/elections/{eid}/ballots", data=codec.dumps(ballot), content_type="application/json"
+    )
+
+
+def board_entries(server, eid):
+    out = server.client.get(f"/api/elections/{eid}/board?limit=500").json
+    return [codec.from_wire(BoardEntry, e["entry"]) for e in out["entries"]], out
+
+
+def test_cast_receipt_board_and_idempotence(opened):
+    server, eid = opened.server, opened.election_id
+    ctx = context_of(server, eid)
+    receipt_key = bytes.fromhex(server.client.get("/api/server").json["receipt_key"])
+    ballot = bl.encrypt_ballot(ctx, opened.keys[0], VOTE)
+    r = cast(server, eid, ballot)
+    assert r.status_code == 201, r.json
+    receipt = verify_receipt(codec.from_wire(Receipt, r.json), receipt_key)
+    assert receipt.tracking_code == bl.tracking_code(ballot)
+    assert receipt.position == 2  # roll, open, then this ballot
+    again = cast(server, eid, ballot)
+    assert again.status_code == 200 and again.json == r.json
+    entries, listing = board_entries(server, eid)
+    assert len(entries) == 3
+    assert verify_chain(ctx.hash, entries) == receipt.head
+    assert listing["entries"][2]["ballot"] == codec.to_wire(ballot)
+    found = server.client.get(f"/api/elections/{eid}/ballots/{receipt.tracking_code.hex()}")
+    assert found.status_code == 200 and found.json["receipt"] == r.json
+    assert server.client.get(f"/api/elections/{eid}/turnout").json == {
+        "state": "open",
+        "credentials": 4,
+        "ballots": 1,
+        "voters": 1,
+    }
+
+
+def test_revote_last_counts_and_refuse(server, dealing):
+    opened = prepare_election(server, dealing, revote="refuse")
+    ctx = context_of(server, opened.election_id)
+    first = bl.encrypt_ballot(ctx, opened.keys[1], VOTE)
+    assert cast(server, opened.election_id, first).status_code == 201
+    second = bl.encrypt_ballot(ctx, opened.keys[1], {"leaders": (1, 1), "motion": None})
+    r = cast(server, opened.election_id, second)
+    assert r.status_code == 409 and r.json["code"] == "already-voted"
+    assert server.client.get(f"/api/elections/{opened.election_id}/board/head").json["size"] == 3
+
+
+def test_revote_appends_when_last_counts(opened):
+    server, eid = opened.server, opened.election_id
+    ctx = context_of(server, eid)
+    for vote in (VOTE, {"leaders": (None, 1), "motion": 0}):
+        assert cast(server, eid, bl.encrypt_ballot(ctx, opened.keys[2], vote)).status_code == 201
+    turnout = server.client.get(f"/api/elections/{eid}/turnout").json
+    assert (turnout["ballots"], turnout["voters"]) == (2, 1)
+
+
+def test_refusals_change_nothing(opened):
+    server, eid = opened.server, opened.election_id
+    ctx = context_of(server, eid)
+    head = server.client.get(f"/api/elections/{eid}/board/head").json
+    stranger = derive_key(new_code(), eid)
+    good = bl.encrypt_ballot(ctx, opened.keys[0], VOTE)
+    forged_sig = dataclasses.replace(good, signature=bytes(64))
+    thief = bl.encrypt_ballot(ctx, stranger, VOTE)
+    moved = dataclasses.replace(good, credential=opened.keys[1].public)
+    cases = [
+        (b"{not json", 400, "malformed"),
+        (b"[]", 400, "malformed"),
+        (b'{"type":"ballot","version":2}', 400, "malformed"),
+        (codec.dumps(good).replace(b'"version":1', b'"version":1,"extra":1'), 400, "malformed"),
+        (codec.dumps(forged_sig), 422, "bad-signature"),
+        (codec.dumps(moved), 422, "bad-signature"),
+        (codec.dumps(thief), 403, "unknown-credential"),
+    ]
+    for body, status, code in cases:
+        r = server.client.post(
+            f"/api/elections/{eid}/ballots", data=body, content_type="application/json"
+        )
+        assert (r.status_code, r.json["code"]) == (status, code), (body[:60], r.json)
+        assert set(r.json) == {"code", "message", "field"}
+    huge = b'{"a":"' + b"x" * (server.config.max_body_bytes + 10) + b'"}'
+    r = server.client.post(
+        f"/api/elections/{eid}/ballots", data=huge, content_type="application/json"
+    )
+    assert r.status_code == 413 and r.json["code"] == "too-large"
+    r = server.client.post(
+        "/api/elections/nope/ballots", data=codec.dumps(good), content_type="application/json"
+    )
+    assert r.status_code == 404
+    assert server.client.get(f"/api/elections/{eid}/board/head").json == head
+
+
+def test_invalid_proof_is_refused(opened):
+    server, eid = opened.server, opened.election_id
+    ctx = context_of(server, eid)
+    ballot = bl.encrypt_ballot(ctx, opened.keys[0], VOTE)
+    ans = ballot.answers[1]
+    proof = ans.proofs[0]
+    bad_proof = dataclasses.replace(proof, z=(proof.z[1], proof.z[0], *proof.z[2:]))
+    bad = dataclasses.replace(
+        ballot, answers=(ballot.answers[0], dataclasses.replace(ans, proofs=(bad_proof,)))
+    )
+    key = opened.keys[0]
+    unsigned = dataclasses.replace(bad, signature=bl.ZERO_SIGNATURE)
+    signed = dataclasses.replace(unsigned, signature=key.sign(bl.signing_message(unsigned)))
+    r = cast(server, eid, signed)
+    assert r.status_code == 422 and r.json["code"] == "invalid-ballot"
+
+
+def test_lifecycle_refusals(server, dealing):
+    opened = prepare_election(server, dealing, open_poll=False)
+    eid = opened.election_id
+    ctx = context_of(server, eid)
+    ballot = bl.encrypt_ballot(ctx, opened.keys[0], VOTE)
+    r = cast(server, eid, ballot)
+    assert r.status_code == 409 and r.json["code"] == "not-open"
+    assert server.admin("post", f"/api/admin/elections/{eid}/close").status_code == 409
+    assert server.admin("post", f"/api/admin/elections/{eid}/open").status_code == 200
+    assert server.admin("post", f"/api/admin/elections/{eid}/open").status_code == 409
+    r = server.admin(
+        "post",
+        f"/api/registrar/elections/{eid}/credentials",
+        json={"credentials": [bytes(32).hex()]},
+    )
+    assert r.status_code == 409
+    assert cast(server, eid, ballot).status_code == 201
+    assert server.admin("post", f"/api/admin/elections/{eid}/close").status_code == 200
+    late = bl.encrypt_ballot(ctx, opened.keys[1], VOTE)
+    assert cast(server, eid, late).status_code == 409
+    entries, _ = board_entries(server, eid)
+    assert [e.kind.value for e in entries] == ["roll", "open", "ballot", "close"]
+    actions = [e["action"] for e in server.client.get(f"/api/audit?election={eid}").json["entries"]]
+    assert actions == ["create", "publish-keys", "add-credentials", "open", "close"]
+
+
+def test_admin_needs_token(server):
+    r = server.client.post(
+        "/api/admin/elections", data=b"x", headers={"Authorization": "Bearer wrong"}
+    )
+    assert r.status_code == 401
+    r = server.client.post("/api/admin/elections", data=b"x")
+    assert r.status_code == 401
