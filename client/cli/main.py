@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import PackageNotFoundError, entry_points, version
 
 
 def package_version() -> str:
@@ -46,12 +46,17 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--ceremonies", type=int, default=1, help="dealer ceremonies timed per size (default 1)"
     )
+    for verb in entry_points(group="kiemphieu.verbs"):
+        verb.load()(verbs)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is not None:
+        return int(handler(args))
     if args.verb == "bench":
         from .bench import run_bench
 

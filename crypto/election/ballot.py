@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Annotated, Protocol
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Protocol
 
 from .. import codec
+from ..canonical_json import canonical_bytes
 from ..errors import InvalidBallot, InvalidProof, VerificationError
 from ..primitives import rng
 from ..primitives.paillier import PublicKey
@@ -38,6 +39,7 @@ for a confidence question, an option index or None for a single choice, a set
 of option indices for a multiple choice."""
 
 SUM_PART = "sum"
+_SEAL = object()
 ZERO_SIGNATURE = bytes(64)
 
 
@@ -69,11 +71,17 @@ class Ballot:
 class VerifiedBallot:
     """A ballot whose shape, signature and every proof verified for ``context``.
 
-    Only :func:`verify_ballot` and :func:`verify_ballots` build these.
+    Only :func:`verify_ballot` and :func:`verify_ballots` build these (the
+    constructor refuses other callers).
     """
 
     ballot: Ballot
     tracking_code: bytes
+    _seal: object = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self._seal is not _SEAL:
+            raise TypeError("VerifiedBallot is made only by verify_ballot and verify_ballots")
 
 
 class Coins(Protocol):
@@ -94,13 +102,31 @@ class _SystemCoins:
 
 def signing_message(ballot: Ballot) -> bytes:
     """H(ballot/signature, canonical bytes of the ballot with a zero signature)."""
-    blank = dataclasses.replace(ballot, signature=ZERO_SIGNATURE)
-    return digest(Tag.BALLOT_SIGNATURE, codec.dumps(blank))
+    return _signing_message(_blank_wire(ballot))
 
 
 def tracking_code(ballot: Ballot) -> bytes:
     """The ballot's tracking code: H(ballot, canonical bytes of the signed ballot)."""
     return digest(Tag.BALLOT, codec.dumps(ballot))
+
+
+def _blank_wire(ballot: Ballot) -> dict[str, Any]:
+    """The wire form of the ballot with a zero signature."""
+    return codec.to_wire(dataclasses.replace(ballot, signature=ZERO_SIGNATURE))
+
+
+def _signing_message(blank_wire: dict[str, Any]) -> bytes:
+    return digest(Tag.BALLOT_SIGNATURE, canonical_bytes(blank_wire))
+
+
+def _tracking_code(ballot: Ballot, blank_wire: dict[str, Any]) -> bytes:
+    """:func:`tracking_code` from the wire form already made for the signing
+    message: the two differ only in the top-level ``signature``, a 64-byte
+    value written as hex, so the ballot is encoded once per verification."""
+    if isinstance(ballot.signature, bytes) and len(ballot.signature) == len(ZERO_SIGNATURE):
+        signed = {**blank_wire, "signature": ballot.signature.hex()}
+        return digest(Tag.BALLOT, canonical_bytes(signed))
+    return tracking_code(ballot)
 
 
 def allowed_values(ctx: ElectionContext, q: Question) -> tuple[int, ...]:
@@ -202,12 +228,18 @@ def _sum_statement(
 def prepare_ballot(ctx: ElectionContext, ballot: Ballot) -> list[PreparedMembership]:
     """Every check of §8.6 but the proofs' algebraic equations: election,
     shape against the manifest, signature, element ranges, challenge sums."""
+    return _prepare(ctx, ballot)[0]
+
+
+def _prepare(ctx: ElectionContext, ballot: Ballot) -> tuple[list[PreparedMembership], bytes]:
+    """:func:`prepare_ballot`, and the ballot's tracking code."""
     if ballot.election != ctx.hash:
         raise InvalidBallot("ballot is for another election or other parameters")
     questions = ctx.manifest.questions
     if len(ballot.answers) != len(questions):
         raise InvalidBallot(f"ballot answers {len(ballot.answers)} of {len(questions)} questions")
-    verify_signature(ballot.credential, signing_message(ballot), ballot.signature)
+    blank_wire = _blank_wire(ballot)
+    verify_signature(ballot.credential, _signing_message(blank_wire), ballot.signature)
     pk = ctx.public_key
     prepared: list[PreparedMembership] = []
     for q, ans in zip(questions, ballot.answers, strict=True):
@@ -225,16 +257,17 @@ def prepare_ballot(ctx: ElectionContext, ballot: Ballot) -> list[PreparedMembers
         if ans.sum_proof is not None:
             st = _sum_statement(pk, ctx, ballot.credential, q, ans.ciphertexts)
             prepared.append(membership.prepare(pk, st, ans.sum_proof))
-    return prepared
+    return prepared, _tracking_code(ballot, blank_wire)
 
 
 def verify_ballot(ctx: ElectionContext, ballot: Ballot) -> VerifiedBallot:
     """Verify one ballot alone (§8.6); raises a VerificationError subclass."""
     pk = ctx.public_key
-    for item in prepare_ballot(ctx, ballot):
+    prepared, code = _prepare(ctx, ballot)
+    for item in prepared:
         if not membership.check_equations(pk, item):
             raise InvalidProof("membership equation fails")
-    return VerifiedBallot(ballot, tracking_code(ballot))
+    return VerifiedBallot(ballot, code, _SEAL)
 
 
 def verify_ballots(
@@ -246,21 +279,23 @@ def verify_ballots(
     the batch equation fails, bisection isolates the ballots at fault.
     """
     outcome: list[VerifiedBallot | VerificationError | None] = [None] * len(ballots)
-    ready: list[tuple[int, list[PreparedMembership]]] = []
+    ready: list[tuple[int, list[PreparedMembership], bytes]] = []
     for i, ballot in enumerate(ballots):
         try:
-            ready.append((i, prepare_ballot(ctx, ballot)))
+            prepared, code = _prepare(ctx, ballot)
         except VerificationError as exc:
             outcome[i] = exc
+            continue
+        ready.append((i, prepared, code))
     pk = ctx.public_key
 
-    def check(group: Sequence[tuple[int, list[PreparedMembership]]]) -> bool:
-        return membership.check_batch(pk, [m for _, items in group for m in items])
+    def check(group: Sequence[tuple[int, list[PreparedMembership], bytes]]) -> bool:
+        return membership.check_batch(pk, [m for _, items, _ in group for m in items])
 
     bad = set(find_bad(ready, check))
-    for pos, (i, _) in enumerate(ready):
+    for pos, (i, _, code) in enumerate(ready):
         if pos in bad:
             outcome[i] = InvalidProof("membership equation fails")
         else:
-            outcome[i] = VerifiedBallot(ballots[i], tracking_code(ballots[i]))
+            outcome[i] = VerifiedBallot(ballots[i], code, _SEAL)
     return tuple(x for x in outcome if x is not None)

@@ -61,7 +61,13 @@ def new_code() -> str:
 
 
 def parse_code(typed: str) -> str:
-    """Normalize a typed code and check it; return the 26 data characters."""
+    """Normalize a typed code and check it; return the 26 data characters.
+
+    Only ASCII is accepted (checked before upper-casing, so that no Unicode
+    case mapping such as ı → I can turn a foreign letter into a code letter).
+    """
+    if not typed.isascii():
+        raise CredentialCodeError("a code holds only ASCII letters, digits, spaces and hyphens")
     cleaned = "".join(ch for ch in typed.upper() if ch not in " -\t\n").translate(_LOOKALIKE)
     if len(cleaned) != DATA_CHARS + 1:
         raise CredentialCodeError(f"a code has {DATA_CHARS + 1} characters, got {len(cleaned)}")

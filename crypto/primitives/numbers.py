@@ -91,10 +91,14 @@ def lagrange_at(j: int, subset: Sequence[int], delta: int) -> dict[int, int]:
 def multi_powmod(bases: Sequence[int], exponents: Sequence[int], modulus: int) -> int:
     """Π bases[i]^exponents[i] mod modulus, non-negative exponents (spec §10.2).
 
-    Pippenger's bucket method: the exponents are cut into w-bit windows and,
-    window by window from the top, bases are added into 2^w − 1 buckets and the
-    buckets summed by a running product. Cost about (bits/w)·(N + 2^(w+1))
-    multiplications instead of N·1.5·bits.
+    Pippenger's bucket method: the exponents are cut into windows and, window
+    by window from the top, bases are multiplied into 2^w − 1 buckets by
+    their digit and the buckets summed by a running product. A window of w
+    bits where N exponents still have digits costs about N + 2^(w+1)
+    multiplications, instead of 1.5·w·N for separate powers. The widths are
+    chosen per window (:func:`window_widths`), so that bits where only a few
+    long exponents remain (a ciphertext's exponent next to short weights) get
+    narrower windows than bits where every exponent has digits.
     """
     if len(bases) != len(exponents):
         raise ValueError("bases and exponents differ in length")
@@ -106,46 +110,90 @@ def multi_powmod(bases: Sequence[int], exponents: Sequence[int], modulus: int) -
         return 1 % modulus
     if len(items) == 1:
         return int(gmpy2.powmod(items[0][0], items[0][1], m))
-    lengths = sorted(int(e.bit_length()) for _, e in items)
-    bits = lengths[-1]
-    w = min(range(1, 17), key=lambda width: _pippenger_cost(lengths, width))
-    mask = (1 << w) - 1
-    windows = (bits + w - 1) // w
+    items.sort(key=lambda item: item[1].bit_length(), reverse=True)
+    lengths = [int(e.bit_length()) for _, e in items]
+    widths = window_widths(lengths)
+    shift = sum(widths)
+    active = 0
     acc = mpz(1)
-    for win in range(windows - 1, -1, -1):
+    for w in reversed(widths):
+        shift -= w
         if acc != 1:
             for _ in range(w):
                 acc = acc * acc % m
-        shift = win * w
+        # longest first: items[:active] are those longer than ``shift``, the others
+        # have no digit in this window or above
+        while active < len(items) and lengths[active] > shift:
+            active += 1
+        mask = (1 << w) - 1
         buckets: list[mpz | None] = [None] * (mask + 1)
-        for b, e in items:
+        for k in range(active):
+            b, e = items[k]
             d = int((e >> shift) & mask)
             if d:
                 cur = buckets[d]
                 buckets[d] = b if cur is None else cur * b % m
-        running = mpz(1)
-        total = mpz(1)
-        started = False
+        running: mpz | None = None
+        total: mpz | None = None
         for d in range(mask, 0, -1):
             bd = buckets[d]
             if bd is not None:
-                running = running * bd % m
-                started = True
-            if started:
-                total = total * running % m
-        if started:
+                running = bd if running is None else running * bd % m
+            if running is not None:
+                total = running if total is None else total * running % m
+        if total is not None:
             acc = acc * total % m
     return int(acc)
 
 
-def _pippenger_cost(lengths: Sequence[int], w: int) -> int:
-    """Multiplications Pippenger needs with window ``w`` for sorted exponent lengths."""
-    windows = (lengths[-1] + w - 1) // w
-    cost = 0
+MAX_WINDOW = 16
+"""Widest Pippenger window (2^16 buckets)."""
+
+_PLAN_MAX_BITS = 1024
+"""Longest exponents whose windows are planned bit by bit; longer ones get one width."""
+
+
+def window_widths(lengths: Sequence[int]) -> list[int]:
+    """Window widths, lowest window first, for exponents of these bit lengths.
+
+    A window of w bits starting at bit ``lo`` costs about
+    N_lo + min(N_lo, 2^w) + 2^w + w multiplications, N_lo being the number of
+    exponents longer than ``lo`` (bucket products, running products, the
+    total, and the squarings). Up to 1024 bits a dynamic program over the bit
+    positions minimizes the sum; longer exponents (few, as in the combination
+    of decryption shares) get the best uniform width.
+    """
+    bits = max(lengths)
+    count = len(lengths)
+    ending = [0] * (bits + 1)
+    for length in lengths:
+        ending[length] += 1
+    active = []  # active[lo]: exponents longer than lo
+    left = count
+    for lo in range(bits):
+        left -= ending[lo]
+        active.append(left)
+
+    def cost(lo: int, w: int) -> int:
+        n_lo = active[lo]
+        return n_lo + min(n_lo, 1 << w) + (1 << w) + w
+
+    if bits > _PLAN_MAX_BITS:
+        best_w = min(
+            range(1, MAX_WINDOW + 1),
+            key=lambda w: sum(cost(lo, w) for lo in range(0, bits, w)),
+        )
+        return [best_w] * ((bits + best_w - 1) // best_w)
+    best = [0] * (bits + 1)
+    choice = [0] * (bits + 1)
+    for lo in range(bits - 1, -1, -1):
+        options = (
+            (cost(lo, w) + best[lo + w], w) for w in range(1, min(MAX_WINDOW, bits - lo) + 1)
+        )
+        best[lo], choice[lo] = min(options)
+    widths = []
     lo = 0
-    for win in range(windows):
-        # items whose exponent reaches into this window
-        while lo < len(lengths) and lengths[lo] <= win * w:
-            lo += 1
-        cost += (len(lengths) - lo) + (2 << w) + w
-    return cost
+    while lo < bits:
+        widths.append(choice[lo])
+        lo += choice[lo]
+    return widths

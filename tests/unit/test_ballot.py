@@ -210,3 +210,9 @@ def test_non_unit_ciphertext_rejected(election, voter_key):
         bl.verify_ballot(election, forged)
     (out,) = bl.verify_ballots(election, [forged])
     assert isinstance(out, VerificationError)
+
+
+def test_verified_ballot_cannot_be_forged(election, voter_key):
+    ballot = bl.encrypt_ballot(election, voter_key, votes_example())
+    with pytest.raises(TypeError):
+        bl.VerifiedBallot(ballot, bl.tracking_code(ballot))

@@ -85,3 +85,10 @@ def test_signature():
         cr.verify_signature(bytes(32), b"message", sig)
     with pytest.raises(InvalidSignature):
         cr.verify_signature(key.public, b"message", sig[:-1])
+
+
+@pytest.mark.parametrize("letter", ["ı", "ſ", "ß", "Ａ"])
+def test_non_ascii_refused_before_case_mapping(letter):
+    code = cr.new_code()
+    with pytest.raises(cr.CredentialCodeError, match="ASCII"):
+        cr.parse_code(letter + code[1:])

@@ -173,3 +173,19 @@ def test_batch_names_the_bad_item(public_key, context):
     assert find_bad(items, lambda xs: mb.check_batch(pk, xs)) == (7,)
     items[2] = bad
     assert find_bad(items, lambda xs: mb.check_batch(pk, xs)) == (2, 7)
+
+
+def test_prover_refuses_bad_nonces(public_key, context):
+    pk = public_key
+    r = pk.random_r()
+    c = pk.encrypt(LEVELS[1], r)
+    st_ = statement(pk, c, context)
+    good = [(1, pk.random_r()) for _ in range(3)]
+    for nonces in (
+        mb.MembershipNonces(0, tuple(good)),
+        mb.MembershipNonces(pk.n, tuple(good)),
+        mb.MembershipNonces(pk.random_r(), ((mb.E_MOD, pk.random_r()), *good[1:])),
+        mb.MembershipNonces(pk.random_r(), ((1, 0), *good[1:])),
+    ):
+        with pytest.raises(ValueError):
+            mb.prove(pk, st_, 1, r, nonces=nonces)

@@ -23,7 +23,7 @@ from gmpy2 import mpz
 from ...errors import InvalidProof
 from ...schema import BigInt, Items
 from .. import rng
-from ..numbers import check_units, multi_powmod
+from ..numbers import check_units, is_unit, multi_powmod
 from ..paillier import PublicKey
 from ..transcript import CHALLENGE_BITS, Tag, challenge
 from .batch import weights
@@ -103,6 +103,10 @@ def prove(
         nonces = MembershipNonces(rng.random_unit(pk.n), tuple(sim))
     if len(nonces.simulated) != k - 1:
         raise ValueError("wrong number of simulated branches")
+    if not is_unit(nonces.w, pk.n) or any(
+        not (0 <= ei < E_MOD and is_unit(zi, pk.n)) for ei, zi in nonces.simulated
+    ):
+        raise ValueError("nonces out of range: w and z_i must be units mod n, e_i below 2^128")
     n, n2 = pk.n, pk.n2
     a: list[int] = [0] * k
     e: list[int] = [0] * k
@@ -113,7 +117,7 @@ def prove(
             a[i] = int(gmpy2.powmod(nonces.w, n, n2))
             continue
         ei, zi = next(others)
-        e[i], z[i] = ei % E_MOD, zi
+        e[i], z[i] = ei, zi
         ui_inv = gmpy2.invert(_u(pk, st.c, st.allowed[i]), n2)
         a[i] = int(gmpy2.powmod(zi, n, n2) * gmpy2.powmod(ui_inv, e[i], n2) % n2)
     total = fiat_shamir(pk, st, a)
@@ -139,11 +143,33 @@ def prepare(pk: PublicKey, st: MembershipStatement, proof: MembershipProof) -> P
         raise InvalidProof(f"{st.part}: proof has the wrong number of branches")
     if any(not 0 <= ei < E_MOD for ei in proof.e):
         raise InvalidProof(f"{st.part}: challenge out of range")
-    check_units([st.c, *proof.a], pk.n2, f"{st.part}: ciphertext or commitment")
-    check_units(proof.z, pk.n, f"{st.part}: response")
+    if not _all_units(pk, st.c, proof):  # name the failing group, as the spec words it
+        check_units([st.c, *proof.a], pk.n2, f"{st.part}: ciphertext or commitment")
+        check_units(proof.z, pk.n, f"{st.part}: response")
     if sum(proof.e) % E_MOD != fiat_shamir(pk, st, proof.a):
         raise InvalidProof(f"{st.part}: challenges do not sum to the Fiat-Shamir challenge")
     return PreparedMembership(st.c, st.allowed, proof)
+
+
+def _all_units(pk: PublicKey, c: int, proof: MembershipProof) -> bool:
+    """Step 2 of §7.3 in one gcd: c and every a_i in (0, n²), every z_i in (0, n),
+    and the product of all of them modulo n prime to n.
+
+    gcd(x, n²) = 1 exactly when gcd(x, n) = 1, and a product is prime to n
+    exactly when each factor is, so this holds exactly when both
+    ``check_units`` calls of :func:`prepare` pass; it only runs cheaper
+    (products modulo n instead of n², one gcd instead of two).
+    """
+    n, n2 = pk.n, pk.n2
+    if not 0 < c < n2 or any(not 0 < x < n2 for x in proof.a):
+        return False
+    if any(not 0 < x < n for x in proof.z):
+        return False
+    m = mpz(n)
+    acc = mpz(c) % m
+    for x in (*proof.a, *proof.z):
+        acc = acc * x % m
+    return bool(gmpy2.gcd(acc, m) == 1)
 
 
 def check_equations(pk: PublicKey, item: PreparedMembership) -> bool:

@@ -1,0 +1,106 @@
+"""``kiemphieu serve``: the app behind gunicorn (docs/cli.md).
+
+The parent process opens and migrates the database and makes the admin token
+on first start (printed once, to the terminal only); each worker process then
+builds its own app with ``create_app`` (no shared connections across fork).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from .app import create_app
+from .config import ServerConfig
+from .identity import ensure_admin_token
+from .storage.database import open_database
+
+DEFAULT_THREADS = 16
+
+
+class _Gunicorn(BaseApplication):  # type: ignore[misc]
+    def __init__(self, config: ServerConfig, options: dict[str, Any]) -> None:
+        self._config = config
+        self._options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        return create_app(self._config)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``kiemphieu serve``."""
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    parser.add_argument(
+        "--threads", type=int, default=DEFAULT_THREADS, help="threads per worker (default 16)"
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=Path("kiemphieu-data"),
+        help="data folder (default ./kiemphieu-data; holds the SQLite database)",
+    )
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help="database URL: sqlite:///PATH or postgresql://USER@HOST/DB (default: SQLite in --data)",
+    )
+    parser.add_argument(
+        "--batch-window-ms",
+        type=float,
+        default=50.0,
+        help="how long casts wait to be verified together (default 50 ms)",
+    )
+
+
+def config_from(args: argparse.Namespace) -> ServerConfig:
+    data: Path = args.data
+    url = args.db or f"sqlite:///{(data / 'kiemphieu.sqlite3').resolve()}"
+    return ServerConfig(db_url=url, data_dir=data, batch_window_s=args.batch_window_ms / 1000)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Prepare the database, show a new admin token once, and serve until stopped."""
+    config = config_from(args)
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    db = open_database(config.db_url)
+    token = ensure_admin_token(db)
+    db.dispose()
+    if token is not None:
+        print(
+            "New admin token (shown once; keep it safe, it is stored only hashed):\n"
+            f"  {token}",
+            file=sys.stderr,
+            flush=True,
+        )
+    options = {
+        "bind": f"{args.host}:{args.port}",
+        "workers": args.workers,
+        "threads": args.threads,
+        "worker_class": "gthread",
+        "timeout": 120,
+        "graceful_timeout": 10,
+        "accesslog": "-",
+        "errorlog": "-",
+        "loglevel": "info",
+        "limit_request_line": 8190,
+    }
+    _Gunicorn(config, options).run()
+    return 0
+
+
+def register(verbs: Any) -> None:
+    """Entry point (group ``kiemphieu.verbs``): add ``serve`` to the CLI."""
+    parser = verbs.add_parser("serve", help="run the election server (gunicorn)")
+    add_arguments(parser)
+    parser.set_defaults(handler=run)
