@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
-from .api import admin, public, registrar, voter
+from .api import admin, public, registrar, trustee, voter
 from .api.openapi import blueprint as openapi_blueprint
 from .batcher import Batcher
 from .config import ServerConfig
@@ -54,7 +54,13 @@ def create_app(config: ServerConfig, *, first_token: list[str] | None = None) ->
     app.json.sort_keys = True  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["kiemphieu"] = services
-    for bp in (admin.blueprint, registrar.blueprint, voter.blueprint, public.blueprint):
+    for bp in (
+        admin.blueprint,
+        registrar.blueprint,
+        voter.blueprint,
+        trustee.blueprint,
+        public.blueprint,
+    ):
         app.register_blueprint(bp)
     app.register_blueprint(openapi_blueprint)
 

@@ -8,7 +8,7 @@ public audit log in the same transaction as the change it records.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -205,11 +205,19 @@ def credential_count(conn: Connection, election_id: str) -> int:
     )
 
 
-def open_poll(db: Database, election_id: str, actor: str) -> ElectionRow:
-    """keys-published → open: the roll and the opening go on the board."""
+def open_poll(
+    db: Database,
+    election_id: str,
+    actor: str,
+    ready: Callable[[Connection, ElectionRow], object],
+) -> ElectionRow:
+    """keys-published → open: ``ready`` checks the committee (it raises if the
+    trustees have not all passed the check); the roll and the opening go on
+    the board."""
     with db.write() as conn:
         row = get(conn, election_id, lock=True)
         _transition(conn, row, State.OPEN)
+        ready(conn, row)
         keys = (
             conn.execute(
                 select(schema.credentials.c.public_key).where(
@@ -259,3 +267,12 @@ def context(row: ElectionRow, policy: KeyPolicy) -> ElectionContext:
     if row.ceremony is None:
         raise ApiError(409, "no-keys", "the election has no published key")
     return ElectionContext(row.manifest, row.ceremony.key, policy)
+
+
+def publish_result(db: Database, election_id: str, actor: str) -> ElectionRow:
+    """tallied → published: the result becomes the official one."""
+    with db.write() as conn:
+        row = get(conn, election_id, lock=True)
+        _transition(conn, row, State.PUBLISHED)
+        audit(conn, election_id, actor, "publish", {})
+        return get(conn, election_id)

@@ -53,7 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db",
         metavar="URL",
-        help="database URL: sqlite:///PATH or postgresql://USER@HOST/DB (default: SQLite in --data)",
+        help="sqlite:///PATH or postgresql://USER@HOST/DB (default: SQLite in --data)",
     )
     parser.add_argument(
         "--batch-window-ms",
@@ -78,8 +78,7 @@ def run(args: argparse.Namespace) -> int:
     db.dispose()
     if token is not None:
         print(
-            "New admin token (shown once; keep it safe, it is stored only hashed):\n"
-            f"  {token}",
+            f"New admin token (shown once; keep it safe, it is stored only hashed):\n  {token}",
             file=sys.stderr,
             flush=True,
         )

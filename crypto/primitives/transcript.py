@@ -45,6 +45,7 @@ class Tag(StrEnum):
     BOARD_ENTRY = "board/entry"
     BOARD_ROLL = "board/roll"
     RECEIPT = "receipt"
+    TRUSTEE_SHARES = "trustee/shares"
 
 
 def _item(x: Item) -> bytes:

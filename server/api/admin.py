@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, jsonify, request
+from sqlalchemy import Connection
 
 from kiemphieu.crypto import codec
 from kiemphieu.crypto.election.ceremony import KeyCeremony
 from kiemphieu.crypto.election.manifest import Manifest
 from kiemphieu.crypto.election.manifest_toml import manifest_from_toml
+from kiemphieu.crypto.election.trustee import Trustee
 from kiemphieu.crypto.errors import DecodeError
 
-from .. import elections
+from .. import committee, elections
 from ..errors import bad_request
 from ..services import services
 from .common import admin_only, body_bytes, decode_body
@@ -47,10 +49,30 @@ def publish_keys(election_id: str) -> tuple[Response, int]:
     return summary(row), 200
 
 
+@blueprint.post("/elections/<election_id>/trustees")
+@admin_only
+def add_trustee(election_id: str) -> tuple[Response, int]:
+    """Body: a committee member (document ``trustee``); draft only."""
+    members = committee.add_trustee(services().db, election_id, decode_body(Trustee), ACTOR)
+    return jsonify({"trustees": [codec.to_wire(t) for t in members]}), 201
+
+
 @blueprint.post("/elections/<election_id>/open")
 @admin_only
 def open_poll(election_id: str) -> tuple[Response, int]:
-    return summary(elections.open_poll(services().db, election_id, ACTOR)), 200
+    """Refused (409) until every trustee passed the check (test decryption)."""
+    svc = services()
+
+    def ready(conn: Connection, row: elections.ElectionRow) -> object:
+        return committee.ready_to_open(conn, row, svc.contexts.get(row))
+
+    return summary(elections.open_poll(svc.db, election_id, ACTOR, ready)), 200
+
+
+@blueprint.post("/elections/<election_id>/publish")
+@admin_only
+def publish(election_id: str) -> tuple[Response, int]:
+    return summary(elections.publish_result(services().db, election_id, ACTOR)), 200
 
 
 @blueprint.post("/elections/<election_id>/close")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from kiemphieu.crypto import codec
 
-from .. import board, elections, registry
+from .. import board, committee, counting, elections, registry
 from ..errors import not_found
 from ..services import services
 from ..storage import schema
@@ -167,5 +167,57 @@ def audit_log() -> Response:
                 }
                 for r in rows
             ]
+        }
+    )
+
+
+@blueprint.get("/elections/<election_id>/trustees")
+def list_trustees(election_id: str) -> Response:
+    with services().db.read() as conn:
+        elections.get(conn, election_id)
+        members = committee.trustees(conn, election_id)
+    return jsonify({"trustees": [codec.to_wire(t) for t in members]})
+
+
+@blueprint.get("/elections/<election_id>/shares")
+def list_shares(election_id: str) -> Response:
+    """Every share document a trustee posted, valid or not."""
+    with services().db.read() as conn:
+        elections.get(conn, election_id)
+        log = committee.share_log(conn, election_id)
+    return jsonify({"shares": log})
+
+
+@blueprint.get("/elections/<election_id>/tally")
+def get_tally(election_id: str) -> Response:
+    """The encrypted tally recomputed from the board, its packing and the counted set."""
+    svc = services()
+    with svc.db.read() as conn:
+        row = elections.get(conn, election_id)
+    stored = counting.tally(svc.db, svc.contexts.get(row), election_id)
+    return jsonify(
+        {
+            "tally": codec.to_wire(stored.tally),
+            "packed": [format(c, "x") for c in stored.packed],
+            "counted": list(stored.counted),
+        }
+    )
+
+
+@blueprint.get("/elections/<election_id>/result")
+def get_result(election_id: str) -> Response:
+    svc = services()
+    with svc.db.read() as conn:
+        row = elections.get(conn, election_id)
+    if row.state not in (elections.State.TALLIED, elections.State.PUBLISHED):
+        raise not_found("result (the tally is not decrypted yet)")
+    stored = counting.tally(svc.db, svc.contexts.get(row), election_id)
+    if stored.result is None or stored.counts is None:  # pragma: no cover - set with the state
+        raise not_found("result")
+    return jsonify(
+        {
+            "state": row.state.value,
+            "result": codec.to_wire(stored.result),
+            "counts": codec.to_wire(stored.counts),
         }
     )

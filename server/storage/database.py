@@ -24,10 +24,14 @@ Migration = Callable[[Connection], None]
 
 
 def _v1(conn: Connection) -> None:
-    schema.metadata.create_all(conn)
+    schema.metadata.create_all(conn, tables=list(schema.VERSION_1))
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1,)
+def _v2(conn: Connection) -> None:
+    schema.metadata.create_all(conn, tables=list(schema.VERSION_2))
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2)
 """MIGRATIONS[k] brings the schema from version k to k + 1."""
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     ForeignKey,
     Index,
@@ -86,3 +87,46 @@ audit_log = Table(
     Column("at", String(40), nullable=False),
 )
 Index("audit_by_election", audit_log.c.election_id, audit_log.c.id)
+
+
+# --- schema version 2: the counting committee ---------------------------------
+
+trustees = Table(
+    "trustees",
+    metadata,
+    Column("election_id", String(48), ForeignKey("elections.id"), primary_key=True),
+    Column("idx", Integer, primary_key=True),
+    Column("identity_key", LargeBinary(32), nullable=False),
+    Column("doc", Text, nullable=False),
+    Column("added_at", String(40), nullable=False),
+    UniqueConstraint("election_id", "identity_key", name="trustee_identity_once"),
+)
+
+trustee_shares = Table(
+    "trustee_shares",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("election_id", String(48), ForeignKey("elections.id"), nullable=False),
+    Column("idx", Integer, nullable=False),
+    Column("purpose", String(8), nullable=False),
+    Column("doc", Text, nullable=False),
+    Column("valid", Boolean, nullable=False),
+    Column("error", Text),
+    Column("at", String(40), nullable=False),
+)
+Index("shares_by_election", trustee_shares.c.election_id, trustee_shares.c.purpose)
+
+tallies = Table(
+    "tallies",
+    metadata,
+    Column("election_id", String(48), ForeignKey("elections.id"), primary_key=True),
+    Column("tally", Text, nullable=False),
+    Column("packed", Text, nullable=False),
+    Column("counted", Text, nullable=False),
+    Column("counts", Text),
+    Column("result", Text),
+    Column("at", String(40), nullable=False),
+)
+
+VERSION_1 = (schema_version, settings, elections, credentials, board, audit_log)
+VERSION_2 = (trustees, trustee_shares, tallies)

@@ -10,12 +10,14 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+import nacl.signing
 import psycopg
 import pytest
 
 from kiemphieu.crypto import codec
 from kiemphieu.crypto.election.ceremony import publish
 from kiemphieu.crypto.election.credential import derive_key, new_code
+from kiemphieu.crypto.election.trustee import SharePurpose, Trustee, make_shares
 from kiemphieu.crypto.primitives.paillier import KeyPolicy
 from kiemphieu.server.app import create_app
 from kiemphieu.server.config import RateLimit, ServerConfig
@@ -132,11 +134,21 @@ class OpenElection:
     election_id: str
     codes: list[str]
     keys: list
+    identities: list
+    base_hash: bytes
 
 
 def prepare_election(
-    server: Server, dealing, *, voters: int = 4, revote="last-counts", open_poll=True
-):
+    server: Server,
+    dealing,
+    *,
+    voters: int = 4,
+    revote="last-counts",
+    open_poll=True,
+    checked: int | None = None,
+) -> OpenElection:
+    """Create, register the committee, publish the key, add credentials, run the
+    trustees' check (test decryption) and open."""
     r = server.admin(
         "post",
         "/api/admin/elections",
@@ -145,6 +157,16 @@ def prepare_election(
     )
     assert r.status_code == 201, r.json
     eid = r.json["id"]
+    identities = [nacl.signing.SigningKey.generate() for _ in dealing.shares]
+    for i, ident in enumerate(identities, start=1):
+        member = Trustee(i, f"Thành viên {i}", "Ủy viên", bytes(ident.verify_key), bytes(32))
+        r = server.admin(
+            "post",
+            f"/api/admin/elections/{eid}/trustees",
+            data=codec.dumps(member),
+            headers={"Content-Type": "application/json"},
+        )
+        assert r.status_code == 201, r.json
     ceremony = codec.dumps(publish(dealing, eid))
     r = server.admin(
         "post",
@@ -153,6 +175,7 @@ def prepare_election(
         headers={"Content-Type": "application/json"},
     )
     assert r.status_code == 200, r.json
+    base_hash = bytes.fromhex(r.json["base_hash"])
     codes = [new_code() for _ in range(voters)]
     keys = [derive_key(c, eid) for c in codes]
     r = server.admin(
@@ -161,10 +184,21 @@ def prepare_election(
         json={"credentials": [k.public.hex() for k in keys]},
     )
     assert r.status_code == 201, r.json
+    pairs = list(zip(dealing.shares, identities, strict=True))
+    for share, ident in pairs[: len(pairs) if checked is None else checked]:
+        doc = make_shares(
+            share, bytes(ident), base_hash, SharePurpose.TEST, (dealing.test_ciphertext,)
+        )
+        r = server.client.post(
+            f"/api/trustee/elections/{eid}/test-shares",
+            data=codec.dumps(doc),
+            content_type="application/json",
+        )
+        assert r.status_code == 201, r.json
     if open_poll:
         r = server.admin("post", f"/api/admin/elections/{eid}/open")
         assert r.status_code == 200, r.json
-    return OpenElection(server, eid, codes, keys)
+    return OpenElection(server, eid, codes, keys, identities, base_hash)
 
 
 @pytest.fixture

@@ -160,7 +160,15 @@ def test_lifecycle_refusals(server, dealing):
     entries, _ = board_entries(server, eid)
     assert [e.kind.value for e in entries] == ["roll", "open", "ballot", "close"]
     actions = [e["action"] for e in server.client.get(f"/api/audit?election={eid}").json["entries"]]
-    assert actions == ["create", "publish-keys", "add-credentials", "open", "close"]
+    assert actions == [
+        "create",
+        *["add-trustee"] * 5,
+        "publish-keys",
+        "add-credentials",
+        *["test-shares"] * 5,
+        "open",
+        "close",
+    ]
 
 
 def test_admin_needs_token(server):

@@ -50,3 +50,22 @@ def test_admin_token_made_once_and_stored_hashed(db_url):
         assert load_identity(db).receipt_public_key == identity.receipt_public_key
     finally:
         db.dispose()
+
+
+def test_upgrade_from_version_1(tmp_path):
+    """A database left at schema version 1 is brought to the current version on open."""
+    from sqlalchemy import create_engine, inspect
+
+    from kiemphieu.server.storage.database import now
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        MIGRATIONS[0](conn)
+        conn.execute(schema.schema_version.insert().values(version=1, applied_at=now()))
+    assert "trustees" not in inspect(engine).get_table_names()
+    engine.dispose()
+    db = open_database(url)
+    assert db.schema_version() == len(MIGRATIONS) >= 2
+    assert {"trustees", "trustee_shares", "tallies"} <= set(inspect(db.engine).get_table_names())
+    db.dispose()
