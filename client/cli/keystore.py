@@ -1,0 +1,206 @@
+"""Secrets at rest on a trustee's machine: its keys and its key share (docs/cli.md).
+
+* A trustee key file holds the Ed25519 identity seed and the X25519 secret
+  key, encrypted with a passphrase: Argon2id (libsodium's ``MODERATE`` limits)
+  derives a SecretBox key (XSalsa20-Poly1305).
+* A share file holds one :class:`KeyShare` (its index, s_i and the public
+  key), sealed to the trustee's X25519 public key (SealedBox) or, when the
+  trustee chose a passphrase at the ceremony, encrypted like a key file.
+
+Every file is a small JSON envelope; the secret part is only ever in memory.
+Files are written with mode 0600 and never overwritten silently.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nacl.exceptions
+import nacl.public
+import nacl.pwhash
+import nacl.secret
+import nacl.signing
+import nacl.utils
+
+from kiemphieu.crypto import codec
+from kiemphieu.crypto.primitives.threshold import KeyShare
+
+KEY_FORMAT = "kiemphieu-trustee-key/1"
+SHARE_FORMAT = "kiemphieu-key-share/1"
+OPSLIMIT = nacl.pwhash.argon2id.OPSLIMIT_MODERATE
+MEMLIMIT = nacl.pwhash.argon2id.MEMLIMIT_MODERATE
+
+
+class KeystoreError(Exception):
+    """A key or share file cannot be opened: wrong passphrase, wrong key, damage."""
+
+
+@dataclass(frozen=True)
+class TrusteeKeys:
+    """A trustee's identity (Ed25519) and share-delivery (X25519) secrets."""
+
+    identity_seed: bytes = field(repr=False)
+    encryption_secret: bytes = field(repr=False)
+
+    @staticmethod
+    def generate() -> TrusteeKeys:
+        return TrusteeKeys(nacl.utils.random(32), bytes(nacl.public.PrivateKey.generate()))
+
+    @property
+    def identity_public(self) -> bytes:
+        return bytes(nacl.signing.SigningKey(self.identity_seed).verify_key)
+
+    @property
+    def encryption_public(self) -> bytes:
+        return bytes(nacl.public.PrivateKey(self.encryption_secret).public_key)
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: Any, what: str) -> bytes:
+    if not isinstance(text, str):
+        raise KeystoreError(f"{what} is missing")
+    try:
+        return base64.b64decode(text, validate=True)
+    except ValueError as exc:
+        raise KeystoreError(f"{what} is not base64") from exc
+
+
+def _passphrase_box(passphrase: str, salt: bytes, ops: int, mem: int) -> nacl.secret.SecretBox:
+    if not passphrase:
+        raise KeystoreError("an empty passphrase is refused")
+    key = nacl.pwhash.argon2id.kdf(
+        nacl.secret.SecretBox.KEY_SIZE, passphrase.encode("utf-8"), salt, opslimit=ops, memlimit=mem
+    )
+    return nacl.secret.SecretBox(key)
+
+
+def _lock(secret: bytes, passphrase: str) -> dict[str, Any]:
+    salt = nacl.utils.random(nacl.pwhash.argon2id.SALTBYTES)
+    box = _passphrase_box(passphrase, salt, OPSLIMIT, MEMLIMIT)
+    return {
+        "kdf": {"name": "argon2id", "opslimit": OPSLIMIT, "memlimit": MEMLIMIT, "salt": _b64(salt)},
+        "box": _b64(bytes(box.encrypt(secret))),
+    }
+
+
+def _unlock(envelope: dict[str, Any], passphrase: str) -> bytes:
+    kdf = envelope.get("kdf")
+    if not isinstance(kdf, dict) or kdf.get("name") != "argon2id":
+        raise KeystoreError("unknown key derivation")
+    ops, mem = kdf.get("opslimit"), kdf.get("memlimit")
+    if (
+        not isinstance(ops, int)
+        or not isinstance(mem, int)
+        or not (1 <= ops <= 16)
+        or not (8192 <= mem <= 1 << 31)
+    ):
+        raise KeystoreError("key derivation limits out of range")
+    box = _passphrase_box(passphrase, _unb64(kdf.get("salt"), "salt"), ops, mem)
+    try:
+        return bytes(box.decrypt(_unb64(envelope.get("box"), "box")))
+    except nacl.exceptions.CryptoError as exc:
+        raise KeystoreError("wrong passphrase, or the file is damaged") from exc
+
+
+def write_private(path: Path, data: dict[str, Any], *, force: bool = False) -> None:
+    """Write JSON with mode 0600; refuse to overwrite unless ``force``."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
+    try:
+        fd = os.open(path, flags, 0o600)
+    except FileExistsError as exc:
+        raise KeystoreError(f"{path} exists; refusing to overwrite it") from exc
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump(data, out, indent=1, sort_keys=True)
+        out.write("\n")
+
+
+def _read(path: Path, fmt: str) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise KeystoreError(f"cannot read {path}: {exc}") from exc
+    if not isinstance(data, dict) or data.get("format") != fmt:
+        raise KeystoreError(f"{path} is not a {fmt} file")
+    return data
+
+
+def save_trustee_keys(
+    path: Path, keys: TrusteeKeys, passphrase: str, *, force: bool = False
+) -> None:
+    envelope = _lock(keys.identity_seed + keys.encryption_secret, passphrase)
+    write_private(
+        path,
+        {
+            "format": KEY_FORMAT,
+            "identity_key": keys.identity_public.hex(),
+            "encryption_key": keys.encryption_public.hex(),
+            **envelope,
+        },
+        force=force,
+    )
+
+
+def load_trustee_keys(path: Path, passphrase: str) -> TrusteeKeys:
+    data = _read(path, KEY_FORMAT)
+    secret = _unlock(data, passphrase)
+    if len(secret) != 64:
+        raise KeystoreError("key file holds a secret of the wrong size")
+    keys = TrusteeKeys(secret[:32], secret[32:])
+    if keys.identity_public.hex() != data.get("identity_key"):
+        raise KeystoreError("key file's public identity key does not match its secret")
+    return keys
+
+
+def save_share(
+    path: Path,
+    share: KeyShare,
+    election_id: str,
+    *,
+    recipient: bytes | None = None,
+    passphrase: str | None = None,
+) -> None:
+    """Seal ``share`` to the trustee's X25519 ``recipient`` key, or lock it with a
+    passphrase (exactly one of the two)."""
+    if (recipient is None) == (passphrase is None):
+        raise ValueError("give a recipient key or a passphrase, not both")
+    secret = codec.dumps(share)
+    head = {"format": SHARE_FORMAT, "election_id": election_id, "index": share.index}
+    if recipient is not None:
+        sealed = nacl.public.SealedBox(nacl.public.PublicKey(recipient)).encrypt(secret)
+        write_private(path, {**head, "sealed_to": recipient.hex(), "sealed": _b64(bytes(sealed))})
+    else:
+        write_private(path, {**head, "sealed_to": None, **_lock(secret, passphrase or "")})
+
+
+def load_share(
+    path: Path, *, keys: TrusteeKeys | None = None, passphrase: str | None = None
+) -> KeyShare:
+    """Open a share file with the trustee's keys (sealed) or its passphrase."""
+    data = _read(path, SHARE_FORMAT)
+    if data.get("sealed_to") is not None:
+        if keys is None:
+            raise KeystoreError("this share is sealed to a trustee key: give the key file")
+        if data["sealed_to"] != keys.encryption_public.hex():
+            raise KeystoreError("this share is sealed to another trustee's key")
+        try:
+            secret = nacl.public.SealedBox(nacl.public.PrivateKey(keys.encryption_secret)).decrypt(
+                _unb64(data.get("sealed"), "sealed share")
+            )
+        except nacl.exceptions.CryptoError as exc:
+            raise KeystoreError("the share file is damaged") from exc
+    else:
+        if passphrase is None:
+            raise KeystoreError("this share is locked with a passphrase")
+        secret = _unlock(data, passphrase)
+    share = codec.loads(KeyShare, secret)
+    if share.index != data.get("index"):
+        raise KeystoreError("share file's index does not match its content")
+    return share
