@@ -7,6 +7,8 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, entry_points, version
 
+from . import admin, registrar, voter
+
 
 def package_version() -> str:
     """The installed distribution's version."""
@@ -44,8 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--batch", type=int, default=50, help="ballots in a verification batch (default 50)"
     )
     bench.add_argument(
-        "--ceremonies", type=int, default=1, help="dealer ceremonies timed per size (default 1)"
+        "--ceremonies", type=int, default=3, help="dealer ceremonies timed per size (default 3)"
     )
+    registrar.register(verbs)
+    voter.register(verbs)
+    admin.register(verbs)
     for verb in entry_points(group="kiemphieu.verbs"):
         verb.load()(verbs)
     return parser
@@ -58,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is not None:
         return int(handler(args))
     if args.verb == "bench":
-        from .bench import run_bench
+        from .bench import run_bench  # noqa: PLC0415 - loaded only for this verb
 
         return int(
             run_bench(

@@ -99,6 +99,8 @@ def manifest_from_toml(source: str | bytes) -> Manifest:
         raise DecodeError("", "manifest is not UTF-8") from exc
     except tomllib.TOMLDecodeError as exc:
         raise DecodeError("", f"not valid TOML: {exc}") from exc
+    except RecursionError:  # tomllib recurses once per level of nested arrays and tables
+        raise DecodeError("", "not valid TOML: nested too deeply") from None
     info = document_info(Manifest)
     if info is None:  # pragma: no cover - Manifest is a document
         raise TypeError("Manifest is not a document")

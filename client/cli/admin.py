@@ -1,0 +1,129 @@
+"""``kiemphieu admin``: create an election, publish its keys, open and close the poll.
+
+All of it goes through the HTTP API with the admin token; ``status`` needs no
+token (it reads the public description and turnout).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from .connection import (
+    LocalError,
+    add_server_argument,
+    add_token_argument,
+    client_for,
+    guarded,
+)
+from .http import api_path
+
+TOML_TYPE = "application/toml"
+JSON_TYPE = "application/json"
+MAX_FILE_BYTES = 1 << 20
+
+
+def _read(path: Path) -> bytes:
+    try:
+        with path.open("rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise LocalError(f"cannot read {path}: {exc.strerror}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise LocalError(f"{path} is larger than {MAX_FILE_BYTES} bytes")
+    return data
+
+
+def _show(info: dict[str, Any]) -> None:
+    title = info.get("manifest", {}).get("title", {})
+    print(f"election   {info.get('id')}")
+    print(f"state      {info.get('state')}")
+    if title:
+        print(f"title      {title.get('vi')}")
+        print(f"           {title.get('en')}")
+    if info.get("base_hash"):
+        print(f"base hash  {info['base_hash']}")
+    print(f"board      {info.get('board_size')} entries, head {info.get('board_head') or '-'}")
+
+
+def create(args: argparse.Namespace) -> int:
+    path: Path = args.manifest
+    ctype = JSON_TYPE if path.suffix.lower() == ".json" else TOML_TYPE
+    client = client_for(args, admin=True)
+    info = client.post("/api/admin/elections", _read(path), content_type=ctype, admin=True)
+    print(f"created election {info.get('id')} ({info.get('state')})")
+    return 0
+
+
+def keys(args: argparse.Namespace) -> int:
+    client = client_for(args, admin=True)
+    path = api_path("admin", "elections", args.election, "keys")
+    info = client.post(path, _read(args.ceremony), admin=True)
+    print(f"keys published for {info.get('id')}; base hash {info.get('base_hash')}")
+    return 0
+
+
+def _transition(action: str) -> Any:
+    def run(args: argparse.Namespace) -> int:
+        client = client_for(args, admin=True)
+        path = api_path("admin", "elections", args.election, action)
+        info = client.post(path, b"", admin=True)
+        print(f"election {info.get('id')} is {info.get('state')}")
+        return 0
+
+    return run
+
+
+def status(args: argparse.Namespace) -> int:
+    client = client_for(args, admin=False)
+    info = client.get(api_path("elections", args.election))
+    turnout = client.get(api_path("elections", args.election, "turnout"))
+    if args.json:
+        print(json.dumps({"election": info, "turnout": turnout}, ensure_ascii=False, indent=2))
+        return 0
+    _show(info)
+    print(
+        f"turnout    {turnout.get('voters')} voters of {turnout.get('credentials')} credentials"
+        f" ({turnout.get('ballots')} ballots cast)"
+    )
+    return 0
+
+
+def register(verbs: Any) -> None:
+    """Add ``admin`` and its sub-verbs to the CLI."""
+    parser = verbs.add_parser("admin", help="create elections, publish keys, open and close polls")
+    sub = parser.add_subparsers(dest="admin_verb", metavar="ACTION", required=True)
+
+    def action(name: str, help_text: str, handler: Any, *, election: bool = True) -> Any:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        if election:
+            p.add_argument("--election", required=True, metavar="ID", help="the election id")
+        add_server_argument(p)
+        p.set_defaults(handler=guarded(handler))
+        return p
+
+    p = action("create", "create an election from its manifest", create, election=False)
+    p.add_argument(
+        "--manifest",
+        required=True,
+        type=Path,
+        metavar="FILE",
+        help="the manifest: TOML, or its JSON wire form (*.json)",
+    )
+    add_token_argument(p)
+    p = action("keys", "publish the key ceremony's public output", keys)
+    p.add_argument(
+        "--ceremony",
+        required=True,
+        type=Path,
+        metavar="FILE",
+        help="the key ceremony (JSON document key-ceremony)",
+    )
+    add_token_argument(p)
+    opening = "open the poll (closes the credential list)"
+    add_token_argument(action("open", opening, _transition("open")))
+    add_token_argument(action("close", "close the poll", _transition("close")))
+    p = action("status", "show an election's state and turnout (no token needed)", status)
+    p.add_argument("--json", action="store_true", help="print the server's documents as JSON")

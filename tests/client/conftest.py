@@ -1,0 +1,210 @@
+"""Client fixtures: the CLI, run in-process, against a real server process.
+
+The server is ``tests/support/server_process.py``: gunicorn (2 gthread workers,
+as ``kiemphieu serve`` runs it) around ``create_app(ServerConfig(...,
+key_policy=KeyPolicy.TESTING))`` on a free loopback port, with SQLite in a
+temporary folder. ``kiemphieu serve`` itself fixes the policy to STANDARD and
+has no flag to weaken it; the test launcher is the only way to a server that
+accepts the suite's 512-bit keys. The voter side opts in with the hidden
+``--insecure-test-key``. One server serves the whole session; each test makes
+its own election, with its own id and a dealing for that id.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import nacl.signing
+import pytest
+import requests
+
+from kiemphieu.client.cli.main import main
+from kiemphieu.crypto import codec
+from kiemphieu.crypto.election.ceremony import publish
+from kiemphieu.crypto.election.trustee import SharePurpose, Trustee, make_shares
+from kiemphieu.crypto.primitives.paillier import KeyPolicy
+from kiemphieu.crypto.primitives.threshold import deal
+
+from ..support.server_process import ServerProcess
+
+MANIFEST_TOML = """
+election_id = "{election_id}"
+counter_bits = {counter_bits}
+
+[title]
+vi = "Lấy phiếu tín nhiệm lãnh đạo Vụ Tổ chức cán bộ năm 2026"
+en = "Confidence rating of the Personnel Department's leaders, 2026"
+
+[description]
+vi = "Dùng cho kiểm thử."
+en = "For the tests."
+
+[rules]
+summoned = 12
+quorum = "2/3"
+denominator = "returned"
+revote = "last-counts"
+trustees = 5
+threshold = 3
+
+[[questions]]
+id = "leaders"
+kind = "confidence"
+title = {{ vi = "Lãnh đạo", en = "Leaders" }}
+levels = [
+  {{ id = "high", vi = "Tín nhiệm cao", en = "High confidence" }},
+  {{ id = "mid", vi = "Tín nhiệm", en = "Confidence" }},
+  {{ id = "low", vi = "Tín nhiệm thấp", en = "Low confidence" }},
+]
+rows = [
+  {{ id = "p1", vi = "Nguyễn Văn An", en = "Nguyen Van An" }},
+  {{ id = "p2", vi = "Trần Thị Bình", en = "Tran Thi Binh" }},
+  {{ id = "p3", vi = "Lê Quang Cường", en = "Le Quang Cuong" }},
+  {{ id = "p4", vi = "Phạm Thu Dung", en = "Pham Thu Dung" }},
+  {{ id = "p5", vi = "Hoàng Minh Đức", en = "Hoang Minh Duc" }},
+]
+
+[[questions]]
+id = "motion"
+kind = "single"
+title = {{ vi = "Nghị quyết", en = "Motion" }}
+options = [
+  {{ id = "yes", vi = "Đồng ý", en = "Yes" }},
+  {{ id = "no", vi = "Không đồng ý", en = "No" }},
+]
+blank = true
+
+[[questions]]
+id = "board"
+kind = "multiple"
+title = {{ vi = "Ban chấp hành", en = "Board" }}
+options = [
+  {{ id = "c1", vi = "Ứng viên 1", en = "Candidate 1" }},
+  {{ id = "c2", vi = "Ứng viên 2", en = "Candidate 2" }},
+  {{ id = "c3", vi = "Ứng viên 3", en = "Candidate 3" }},
+  {{ id = "c4", vi = "Ứng viên 4", en = "Candidate 4" }},
+]
+min_choices = 1
+max_choices = 3
+"""
+
+CHOICES = ("leaders=high,mid,blank,low,high", "motion=yes", "board=c1,c3")
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+@dataclass
+class Live:
+    """The running server and what the CLI needs to reach it."""
+
+    url: str
+    token: str
+    token_file: Path
+
+    def get(self, path: str) -> dict:
+        r = requests.get(self.url + path, timeout=10)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def post(self, path: str, body: bytes, *, admin: bool = False) -> dict:
+        headers = {"Content-Type": "application/json"}
+        if admin:
+            headers["Authorization"] = f"Bearer {self.token}"
+        r = requests.post(self.url + path, data=body, headers=headers, timeout=10)
+        assert r.status_code in (200, 201), r.text
+        return r.json()
+
+
+@pytest.fixture(scope="session")
+def live(tmp_path_factory) -> Iterator[Live]:
+    data = tmp_path_factory.mktemp("client-server")
+    server = ServerProcess(f"sqlite:///{data / 'kiemphieu.sqlite3'}", data)
+    server.start()
+    try:
+        token_file = data / "token"
+        token_file.write_text(server.token())
+        token_file.chmod(0o600)
+        yield Live(server.url, server.token(), token_file)
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch) -> Callable[..., Result]:
+    """Run ``kiemphieu ARGS`` in-process; stdin is empty and not a terminal."""
+    monkeypatch.delenv("KIEMPHIEU_ADMIN_TOKEN", raising=False)
+
+    def run(*argv: str | os.PathLike, stdin: io.StringIO | None = None) -> Result:
+        capsys.readouterr()
+        monkeypatch.setattr("sys.stdin", stdin if stdin is not None else io.StringIO(""))
+        try:
+            code = main([str(a) for a in argv])
+        except SystemExit as exc:  # argparse's usage errors
+            code = exc.code if isinstance(exc.code, int) else 2
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run
+
+
+@dataclass
+class Election:
+    id: str
+    live: Live
+    folder: Path
+
+    def admin(self, cli, action: str, *rest: str | os.PathLike) -> Result:
+        """``kiemphieu admin ACTION`` with the server and (but for status) the token."""
+        token = () if action == "status" else ("--token-file", self.live.token_file)
+        return cli("admin", action, "--server", self.live.url, *token, *rest)
+
+
+_counter = iter(range(1, 1_000_000))
+
+
+@pytest.fixture
+def new_election(live, cli, test_primes, tmp_path) -> Callable[..., Election]:
+    """An election in keys-published, ready to open once credentials are listed:
+    ``admin create`` and ``admin keys`` through the CLI, the key dealt for the
+    election's own id with the session's test primes; the committee's steps
+    (registering the trustees before the key, their test decryption after it)
+    over HTTP, as the trustees' own tools would."""
+
+    def make(counter_bits: int = 24) -> Election:
+        eid = f"cli-{os.getpid()}-{next(_counter)}"
+        folder = tmp_path / eid
+        folder.mkdir()
+        manifest = folder / "manifest.toml"
+        manifest.write_text(MANIFEST_TOML.format(election_id=eid, counter_bits=counter_bits))
+        election = Election(eid, live, folder)
+        r = election.admin(cli, "create", "--manifest", manifest)
+        assert r.code == 0, r.err
+        dealing = deal(
+            election_id=eid, bits=512, t=3, l=5, policy=KeyPolicy.TESTING, primes=test_primes
+        )
+        identities = [nacl.signing.SigningKey.generate() for _ in dealing.shares]
+        for i, ident in enumerate(identities, start=1):
+            member = Trustee(i, f"Thành viên {i}", "Ủy viên", bytes(ident.verify_key), bytes(32))
+            live.post(f"/api/admin/elections/{eid}/trustees", codec.dumps(member), admin=True)
+        ceremony = folder / "ceremony.json"
+        ceremony.write_bytes(codec.dumps(publish(dealing, eid)))
+        r = election.admin(cli, "keys", "--election", eid, "--ceremony", ceremony)
+        assert r.code == 0, r.err
+        base_hash = bytes.fromhex(live.get(f"/api/elections/{eid}")["base_hash"])
+        for share, ident in zip(dealing.shares, identities, strict=True):
+            doc = make_shares(
+                share, bytes(ident), base_hash, SharePurpose.TEST, (dealing.test_ciphertext,)
+            )
+            live.post(f"/api/trustee/elections/{eid}/test-shares", codec.dumps(doc))
+        return election
+
+    return make
