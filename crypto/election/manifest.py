@@ -25,6 +25,7 @@ from ..schema import Items, SmallInt, Text, document
 from .rules import Rules
 
 IDENT = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
+DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
 BLANK = "blank"
 CHOSEN = "chosen"
 MAX_COUNTER_BITS = 48
@@ -125,6 +126,20 @@ class Question:
         return tuple(o.id for o in self.options)
 
 
+@dataclass(frozen=True, slots=True)
+class Meeting:
+    """Where and when the vote is held, for the counting minutes (QĐ 96; domain.md)."""
+
+    unit: LocalizedText
+    name: LocalizedText
+    place: Annotated[str, Text(1, 200)]
+    date: Annotated[str, Text(10, 10)]
+
+    def __post_init__(self) -> None:
+        if not DATE.match(self.date):
+            raise ParameterError("meeting date must be YYYY-MM-DD")
+
+
 @document("manifest", 1)
 @dataclass(frozen=True, slots=True)
 class Manifest:
@@ -140,6 +155,7 @@ class Manifest:
     questions: Annotated[tuple[Question, ...], Items(1, 60)]
     counter_bits: Annotated[int, SmallInt(8, MAX_COUNTER_BITS)] = 24
     rules: Rules | None = None
+    meeting: Meeting | None = None
 
     def __post_init__(self) -> None:
         if not IDENT.match(self.election_id):

@@ -9,6 +9,7 @@ options and gets ``blank = true`` by default. Every error names the field
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import tomllib
 from typing import Any
@@ -110,6 +111,9 @@ def manifest_from_toml(source: str | bytes) -> Manifest:
     data["type"], data["version"] = info.kind, info.version
     data.setdefault("counter_bits", 24)
     data.setdefault("rules", None)
+    data.setdefault("meeting", None)
+    if isinstance(data["meeting"], dict) and isinstance(data["meeting"].get("date"), dt.date):
+        data["meeting"] = dict(data["meeting"], date=data["meeting"]["date"].isoformat())
     if isinstance(data.get("questions"), list):
         data["questions"] = [
             _question(q, f"questions[{i}]") for i, q in enumerate(data["questions"])

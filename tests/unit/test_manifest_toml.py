@@ -79,3 +79,12 @@ def test_not_toml_and_too_big():
         manifest_from_toml("#" * (300 * 1024))
     with pytest.raises(DecodeError, match="set by kiemphieu"):
         manifest_from_toml('type = "manifest"\n' + SOURCE)
+
+
+def test_meeting_section():
+    m = manifest_from_toml(SOURCE)
+    assert m.meeting is not None and m.meeting.date == "2026-12-15"
+    assert m.meeting.unit.vi.startswith("Cục")
+    with pytest.raises(DecodeError) as info:
+        manifest_from_toml(SOURCE.replace("date = 2026-12-15", 'date = "15/12/2026"'))
+    assert info.value.path == "meeting"
