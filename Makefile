@@ -4,7 +4,20 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck pytest bench vectors clean
+.PHONY: run test lint typecheck pytest bench vectors clean system-deps
+
+# Debian packages the tests and the demo need (DejaVu Sans: Vietnamese text in
+# the PDFs). Installed only when missing, and only where apt-get can run as root.
+DEB_PACKAGES := fonts-dejavu-core
+system-deps:
+	@if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then \
+		if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq --no-install-recommends $(DEB_PACKAGES); \
+		else \
+			echo "warning: install $(DEB_PACKAGES) (DejaVu Sans) for the PDF documents" >&2; \
+		fi; \
+	fi
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,10 +25,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)
+run: system-deps $(STAMP)
 	$(BIN)/kiemphieu bench
 
-test: lint typecheck pytest
+test: system-deps lint typecheck pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

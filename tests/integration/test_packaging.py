@@ -39,6 +39,15 @@ def test_wheel_holds_only_kiemphieu_packages(wheel):
     )
 
 
+def test_every_package_folder_is_in_the_wheel(wheel):
+    """pyproject.toml lists packages by hand: a new folder must not be forgotten."""
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for top in ("crypto", "server", "client"):
+        for init in (ROOT / top).rglob("__init__.py"):
+            rel = init.relative_to(ROOT).as_posix()
+            assert f"kiemphieu/{rel}" in names, f"{rel} is missing from the wheel"
+
+
 def test_fresh_venv_install_gives_the_command(wheel, tmp_path):
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
