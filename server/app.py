@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from .api import admin, public, registrar, trustee, voter
@@ -75,12 +75,23 @@ def create_app(config: ServerConfig, *, first_token: list[str] | None = None) ->
             status, "http-error"
         )
         message = exc.description or exc.name
-        return jsonify({"code": code, "message": message, "field": None}), status
+        resp = jsonify({"code": code, "message": message, "field": None})
+        for name, value in exc.get_headers():  # e.g. Allow on a 405
+            if name.lower() != "content-type":
+                resp.headers[name] = value
+        return resp, status
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> tuple[Response, int]:
         app.logger.exception("unexpected error")  # the message holds no secret: none reach views
         return jsonify({"code": "internal", "message": "internal error", "field": None}), 500
+
+    @app.before_request
+    def _body_limit() -> None:
+        # Also for routes that never read their body (open, close, ...): an
+        # oversized request is refused before any view runs.
+        if request.content_length is not None and request.content_length > config.max_body_bytes:
+            raise ApiError(413, "too-large", f"body larger than {config.max_body_bytes} bytes")
 
     @app.after_request
     def _headers(resp: Response) -> Response:

@@ -19,7 +19,7 @@ from kiemphieu.crypto import codec
 from kiemphieu.crypto.election.board import EntryKind, roll_hash
 from kiemphieu.crypto.election.ceremony import KeyCeremony, verify_key_ceremony
 from kiemphieu.crypto.election.context import ElectionContext, manifest_hash
-from kiemphieu.crypto.election.manifest import Manifest
+from kiemphieu.crypto.election.manifest import IDENT, Manifest
 from kiemphieu.crypto.errors import KiemphieuCryptoError
 from kiemphieu.crypto.primitives.paillier import KeyPolicy
 
@@ -91,6 +91,8 @@ def _row(r: Any) -> ElectionRow:
 
 def get(conn: Connection, election_id: str, *, lock: bool = False) -> ElectionRow:
     """The election, or ApiError 404; ``lock`` takes the row lock on PostgreSQL."""
+    if IDENT.fullmatch(election_id) is None:  # never an id; and PostgreSQL refuses NUL in text
+        raise not_found("election")
     q = select(schema.elections).where(schema.elections.c.id == election_id)
     if lock and conn.dialect.name == "postgresql":
         q = q.with_for_update()

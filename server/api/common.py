@@ -10,6 +10,7 @@ from flask import Response, jsonify, request
 
 from kiemphieu.crypto import codec
 from kiemphieu.crypto.canonical_json import parse_object
+from kiemphieu.crypto.election.manifest import IDENT
 from kiemphieu.crypto.errors import DecodeError
 
 from ..errors import ApiError, bad_request, unauthorized
@@ -17,6 +18,9 @@ from ..services import services
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
+
+MAX_QUERY_START = 1 << 48
+"""The largest ``start`` a listing accepts (board positions stay below 2^48)."""
 
 
 def client_key() -> str:
@@ -77,12 +81,20 @@ def query_int(name: str, default: int, lo: int, hi: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or len(raw) > 15:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 15:  # "²".isdigit() is true
         raise bad_request("bad-query", f"{name} must be a non-negative integer", name)
     value = int(raw)
     if not lo <= value <= hi:
         raise bad_request("bad-query", f"{name} must be in {lo}..{hi}", name)
     return value
+
+
+def query_ident(name: str) -> str | None:
+    """An optional query parameter naming an election (400 if it cannot be one)."""
+    raw = request.args.get(name)
+    if raw is not None and IDENT.fullmatch(raw) is None:
+        raise bad_request("bad-query", f"{name} is not an election id", name)
+    return raw
 
 
 def hex_bytes(value: Any, length: int, field: str) -> bytes:

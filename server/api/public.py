@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from importlib.metadata import version
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify
 from sqlalchemy import select
 
 from kiemphieu.crypto import codec
@@ -14,7 +14,7 @@ from .. import board, committee, counting, elections, registry
 from ..errors import not_found
 from ..services import services
 from ..storage import schema
-from .common import hex_bytes, query_int
+from .common import MAX_QUERY_START, hex_bytes, query_ident, query_int
 
 blueprint = Blueprint("public", __name__, url_prefix="/api")
 
@@ -76,7 +76,7 @@ def get_election(election_id: str) -> Response:
 @blueprint.get("/elections/<election_id>/board")
 def list_board(election_id: str) -> Response:
     svc = services()
-    start = query_int("start", 0, 0, 1 << 48)
+    start = query_int("start", 0, 0, MAX_QUERY_START)
     limit = query_int("limit", 100, 1, svc.config.public_page_max)
     with svc.db.read() as conn:
         row = elections.get(conn, election_id)
@@ -146,8 +146,8 @@ def list_credentials(election_id: str) -> Response:
 @blueprint.get("/audit")
 def audit_log() -> Response:
     svc = services()
-    election = request.args.get("election")
-    start = query_int("start", 0, 0, 1 << 48)
+    election = query_ident("election")
+    start = query_int("start", 0, 0, MAX_QUERY_START)
     limit = query_int("limit", 100, 1, svc.config.public_page_max)
     q = select(schema.audit_log).where(schema.audit_log.c.id > start)
     if election is not None:

@@ -25,7 +25,7 @@ from kiemphieu.server.config import RateLimit, ServerConfig
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 
 MANIFEST_TOML = """
-election_id = "test-election"
+election_id = "{election_id}"
 
 [title]
 vi = "Lấy phiếu tín nhiệm thử"
@@ -78,8 +78,8 @@ blank = true
 """
 
 
-def manifest_toml(revote: str = "last-counts") -> str:
-    return MANIFEST_TOML.format(revote=revote)
+def manifest_toml(revote: str = "last-counts", election_id: str = "test-election") -> str:
+    return MANIFEST_TOML.format(revote=revote, election_id=election_id)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -146,13 +146,14 @@ def prepare_election(
     revote="last-counts",
     open_poll=True,
     checked: int | None = None,
+    election_id: str = "test-election",
 ) -> OpenElection:
     """Create, register the committee, publish the key, add credentials, run the
     trustees' check (test decryption) and open."""
     r = server.admin(
         "post",
         "/api/admin/elections",
-        data=manifest_toml(revote).encode(),
+        data=manifest_toml(revote, election_id).encode(),
         headers={"Content-Type": "application/toml"},
     )
     assert r.status_code == 201, r.json

@@ -1,0 +1,305 @@
+"""The OpenAPI 3.1 document of the HTTP API, served at /api/openapi.json.
+
+The schemas of the protocol's documents (manifest, key ceremony, ballot,
+receipt, trustee shares, tally, result, ...) are generated from the codec types
+by :mod:`kiemphieu.crypto.codec_schema`, so they say what the codec accepts;
+the shapes of the JSON views are in :mod:`.openapi_views`. Every operation's
+``operationId`` is the Flask endpoint that serves it: tests/server/test_openapi.py
+holds the document and the app's URL map to each other and runs schemathesis
+against the app.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from importlib.metadata import version
+from typing import Any
+
+from kiemphieu.crypto import codec
+from kiemphieu.crypto.codec_schema import definitions
+from kiemphieu.crypto.election.ballot import Ballot
+from kiemphieu.crypto.election.board import BoardEntry, Receipt
+from kiemphieu.crypto.election.ceremony import KeyCeremony
+from kiemphieu.crypto.election.manifest import IDENT, Manifest
+from kiemphieu.crypto.election.manifest_toml import manifest_from_toml
+from kiemphieu.crypto.election.result import ElectionResult
+from kiemphieu.crypto.election.tally import EncryptedTally, TallyCounts
+from kiemphieu.crypto.election.trustee import Trustee, TrusteeShares
+
+from ..config import ServerConfig
+from .common import MAX_QUERY_START
+from .openapi_views import HEX32, REF, Schema, ref, view_schemas
+
+CODEC_TYPES = (
+    Manifest,
+    KeyCeremony,
+    Trustee,
+    TrusteeShares,
+    Ballot,
+    Receipt,
+    BoardEntry,
+    EncryptedTally,
+    TallyCounts,
+    ElectionResult,
+)
+JSON = "application/json"
+TOML = "application/toml"
+
+EXAMPLE_TOML = """\
+election_id = "hoi-nghi-2025"
+title = { vi = "Lấy phiếu tín nhiệm 2025", en = "Confidence vote 2025" }
+description = { vi = "Hội nghị cán bộ chủ chốt.", en = "Meeting of key officials." }
+
+[rules]
+summoned = 45
+quorum = "2/3"
+denominator = "returned"
+trustees = 3
+threshold = 2
+
+[[questions]]
+id = "leaders"
+kind = "confidence"
+title = { vi = "Lãnh đạo", en = "Leaders" }
+levels = [
+  { id = "high", vi = "Tín nhiệm cao", en = "High confidence" },
+  { id = "mid", vi = "Tín nhiệm", en = "Confidence" },
+  { id = "low", vi = "Tín nhiệm thấp", en = "Low confidence" },
+]
+rows = [{ id = "p1", vi = "Nguyễn Văn An", en = "Nguyen Van An" }]
+"""
+
+ERRORS = {
+    "400": ("BadRequest", "malformed input; field names it"),
+    "401": ("Unauthorized", "missing or wrong admin token"),
+    "403": ("Forbidden", "the credential is not on the election's list"),
+    "404": ("NotFound", "no such election, ballot, trustee or result"),
+    "409": ("Conflict", "refused in the election's current state"),
+    "413": ("TooLarge", "body larger than the server accepts"),
+    "422": ("Unprocessable", "well-formed, but a signature or proof does not verify"),
+    "429": ("RateLimited", "too many administrative requests; retry later"),
+}
+
+
+def document(page_max: int = ServerConfig.public_page_max) -> dict[str, Any]:
+    """The OpenAPI document for a server whose pages hold at most ``page_max``
+    items; built once per value and shared, so callers must not mutate it."""
+    return _build(page_max)
+
+
+@dataclass(frozen=True)
+class Op:
+    """One operation: ``role`` is its tag; admin operations need the token and
+    admin and trustee ones are rate-limited (429)."""
+
+    method: str
+    path: str
+    endpoint: str
+    role: str
+    summary: str
+    ok: dict[str, tuple[Schema, str]]
+    errors: str = ""
+    params: tuple[str, ...] = ()
+    body: Schema | None = None
+
+
+def _body(name: str, description: str) -> Schema:
+    return {"required": True, "description": description, "content": {JSON: {"schema": ref(name)}}}
+
+
+def _manifest_body() -> Schema:
+    example = codec.to_wire(manifest_from_toml(EXAMPLE_TOML))
+    return {
+        "required": True,
+        "description": "a manifest: TOML as people write it, or its wire form (spec §8.1, §9)",
+        "content": {
+            TOML: {"schema": {"type": "string"}, "example": EXAMPLE_TOML},
+            JSON: {"schema": ref("Manifest"), "example": example},
+        },
+    }
+
+
+def _operations() -> list[Op]:
+    eid = ("election_id",)
+    summary = {"200": (ref("ElectionSummary"), "the election")}
+    shares = _body("TrusteeShares", "decryption shares with proofs, signed by the trustee")
+    return [
+        Op("post", "/api/admin/elections", "admin.create_election", "admin",
+           "Create an election in draft from its manifest",
+           {"201": (ref("ElectionSummary"), "the new election")}, "400 409",
+           body=_manifest_body()),
+        Op("post", "/api/admin/elections/{election_id}/trustees", "admin.add_trustee", "admin",
+           "Register a member of the counting committee (draft only)",
+           {"201": (ref("TrusteeList"), "the committee so far")}, "400 404 409", eid,
+           _body("Trustee", "the member's identity and encryption keys")),
+        Op("post", "/api/admin/elections/{election_id}/keys", "admin.publish_keys", "admin",
+           "Publish the key ceremony's public output (draft → keys-published)",
+           summary, "400 404 409", eid, _body("KeyCeremony", "checked as spec §11 steps 1–2")),
+        Op("post", "/api/admin/elections/{election_id}/open", "admin.open_poll", "admin",
+           "Open the poll once every trustee passed the test decryption",
+           summary, "404 409", eid),
+        Op("post", "/api/admin/elections/{election_id}/close", "admin.close_poll", "admin",
+           "Close the poll: no ballot is accepted after", summary, "404 409", eid),
+        Op("post", "/api/admin/elections/{election_id}/publish", "admin.publish", "admin",
+           "Publish the result (tallied → published)", summary, "404 409", eid),
+        Op("post", "/api/registrar/elections/{election_id}/credentials",
+           "registrar.add_credentials", "registrar",
+           "Add credentials' public keys (until the poll opens)",
+           {"201": (ref("CredentialsAdded"), "the batch is stored")}, "400 404 409", eid,
+           _body("CredentialBatch", "new credentials, none listed before")),
+        Op("post", "/api/trustee/elections/{election_id}/test-shares",
+           "trustee.post_test_shares", "trustee",
+           "Post shares of the ceremony's test ciphertext (keys-published)",
+           {"201": (ref("TestSharesAccepted"), "the shares verified")},
+           "400 404 409 422", eid, shares),
+        Op("post", "/api/trustee/elections/{election_id}/tally-shares",
+           "trustee.post_tally_shares", "trustee",
+           "Post shares of the packed tally (closed); t valid ones decrypt it",
+           {"201": (ref("TallySharesAccepted"), "the shares verified")},
+           "400 404 409 422", eid, shares),
+        Op("post", "/api/elections/{election_id}/ballots", "voter.cast_ballot", "voter",
+           "Cast a ballot and get the server's signed receipt",
+           {"201": (ref("Receipt"), "the ballot is on the board"),
+            "200": (ref("Receipt"), "this exact ballot was already on the board")},
+           "400 403 404 409 422", eid, _body("Ballot", "a signed encrypted ballot (spec §8.5)")),
+        Op("get", "/api/server", "public.server_info", "public",
+           "The software and the server's receipt key",
+           {"200": (ref("ServerInfo"), "about this server")}),
+        Op("get", "/api/elections", "public.list_elections", "public",
+           "Every election, oldest first", {"200": (ref("ElectionList"), "the elections")}),
+        Op("get", "/api/elections/{election_id}", "public.get_election", "public",
+           "One election", summary, "404", eid),
+        Op("get", "/api/elections/{election_id}/board", "public.list_board", "public",
+           "A page of the board, from position start",
+           {"200": (ref("BoardPage"), "the entries")}, "400 404", (*eid, "start", "limit")),
+        Op("get", "/api/elections/{election_id}/board/head", "public.board_head", "public",
+           "The board's size and chain head", {"200": (ref("BoardHead"), "size and head")},
+           "404", eid),
+        Op("get", "/api/elections/{election_id}/ballots/{tracking_code}", "public.find_ballot",
+           "public", "Find a ballot by its tracking code",
+           {"200": (ref("BallotLookup"), "the entry and its receipt")}, "400 404",
+           (*eid, "tracking_code")),
+        Op("get", "/api/elections/{election_id}/turnout", "public.turnout", "public",
+           "Turnout so far", {"200": (ref("Turnout"), "the counts")}, "404", eid),
+        Op("get", "/api/elections/{election_id}/credentials", "public.list_credentials",
+           "public", "The credential list (public keys only)",
+           {"200": (ref("CredentialList"), "the list")}, "404", eid),
+        Op("get", "/api/elections/{election_id}/trustees", "public.list_trustees", "public",
+           "The counting committee", {"200": (ref("TrusteeList"), "the members")}, "404", eid),
+        Op("get", "/api/elections/{election_id}/shares", "public.list_shares", "public",
+           "Every share document a trustee posted, valid or not",
+           {"200": (ref("ShareLog"), "the documents")}, "404", eid),
+        Op("get", "/api/elections/{election_id}/tally", "public.get_tally", "public",
+           "The encrypted tally recomputed from the board (once closed)",
+           {"200": (ref("TallyView"), "the tally")}, "404 409", eid),
+        Op("get", "/api/elections/{election_id}/result", "public.get_result", "public",
+           "The decrypted counts and the result under the manifest's rules",
+           {"200": (ref("ResultView"), "the result")}, "404", eid),
+        Op("get", "/api/audit", "public.audit_log", "public",
+           "The audit log: entries with id above start",
+           {"200": (ref("AuditLog"), "the entries")}, "400", ("election", "start", "limit")),
+        Op("get", "/api/openapi.json", "openapi.openapi", "public", "This document",
+           {"200": ({"type": "object"}, "the OpenAPI document")}),
+    ]  # fmt: skip
+
+
+def _operation(op: Op) -> Schema:
+    responses: Schema = {
+        status: {"description": text, "content": {JSON: {"schema": schema}}}
+        for status, (schema, text) in op.ok.items()
+    }
+    codes = set(op.errors.split()) | {"413"}  # any request may carry an oversized body
+    if op.role in ("admin", "registrar"):
+        codes |= {"401", "429"}
+    if op.role == "trustee":
+        codes.add("429")
+    for status in sorted(codes):
+        responses[status] = {"$ref": f"#/components/responses/{ERRORS[status][0]}"}
+    out: Schema = {"operationId": op.endpoint, "tags": [op.role], "summary": op.summary}
+    if op.params:
+        out["parameters"] = [{"$ref": f"#/components/parameters/{p}"} for p in op.params]
+    if op.body is not None:
+        out["requestBody"] = op.body
+    out["responses"] = responses
+    if op.role in ("admin", "registrar"):
+        out["security"] = [{"adminToken": []}]
+    return out
+
+
+def _parameters(page_max: int) -> dict[str, Schema]:
+    ident = {"type": "string", "pattern": IDENT.pattern}
+
+    def query(name: str, schema: Schema, description: str) -> Schema:
+        return {"name": name, "in": "query", "description": description, "schema": schema}
+
+    return {
+        "election_id": {"name": "election_id", "in": "path", "required": True, "schema": ident},
+        "tracking_code": {
+            "name": "tracking_code",
+            "in": "path",
+            "required": True,
+            "description": "the ballot's tracking code (spec §8.5)",
+            "schema": {"type": "string", "pattern": HEX32},
+        },
+        "start": query(
+            "start",
+            {"type": "integer", "minimum": 0, "maximum": MAX_QUERY_START, "default": 0},
+            "the first board position; in the audit log, the id after which to start",
+        ),
+        "limit": query(
+            "limit",
+            {"type": "integer", "minimum": 1, "maximum": page_max, "default": 100},
+            "the most entries to return",
+        ),
+        "election": query("election", ident, "only the entries of this election"),
+    }
+
+
+@functools.lru_cache(maxsize=4)
+def _build(page_max: int) -> dict[str, Any]:
+    schemas = definitions(CODEC_TYPES, ref_prefix=REF)
+    views = view_schemas()
+    clash = set(schemas) & set(views)
+    if clash:
+        raise TypeError(f"view schemas clash with codec types: {sorted(clash)}")
+    paths: dict[str, Schema] = {}
+    for op in _operations():
+        paths.setdefault(op.path, {})[op.method] = _operation(op)
+    return {
+        "openapi": "3.1.0",
+        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+        "info": {
+            "title": "kiemphieu",
+            "version": version("kiemphieu"),
+            "description": (
+                "Secret-ballot elections with threshold Paillier encryption. Documents "
+                "follow the strict codec of docs/spec.md §9: every key is required, no "
+                "other key is allowed, big integers travel as lowercase hex. Every "
+                "refusal is a 4xx with the body {code, message, field}."
+            ),
+        },
+        "tags": [
+            {"name": "admin", "description": "The administrator: elections, keys, the poll."},
+            {"name": "registrar", "description": "The registrar: the credential list."},
+            {"name": "trustee", "description": "Trustees: decryption shares with proofs."},
+            {"name": "voter", "description": "Voters: casting ballots."},
+            {"name": "public", "description": "Anyone: elections, the board, the record."},
+        ],
+        "paths": paths,
+        "components": {
+            "schemas": {**schemas, **views},
+            "parameters": _parameters(page_max),
+            "responses": {
+                name: {"description": text, "content": {JSON: {"schema": ref("Error")}}}
+                for name, text in ERRORS.values()
+            },
+            "securitySchemes": {
+                "adminToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "the admin token, shown once when the server first starts",
+                }
+            },
+        },
+    }
