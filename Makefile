@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: system-deps $(STAMP)
-	$(BIN)/kiemphieu bench
+	$(BIN)/kiemphieu demo
 
 test: system-deps lint typecheck pytest
 

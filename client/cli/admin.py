@@ -1,4 +1,5 @@
-"""``kiemphieu admin``: create an election, publish its keys, open and close the poll.
+"""``kiemphieu admin``: create an election, register its trustees, publish its keys,
+open and close the poll.
 
 All of it goes through the HTTP API with the admin token; ``status`` needs no
 token (it reads the public description and turnout).
@@ -11,14 +12,20 @@ import json
 from pathlib import Path
 from typing import Any
 
+from kiemphieu.crypto import codec
+from kiemphieu.crypto.election.trustee import Trustee
+from kiemphieu.crypto.primitives.threshold import MAX_TRUSTEES
+
 from .connection import (
     LocalError,
+    UsageError,
     add_server_argument,
     add_token_argument,
     client_for,
     guarded,
 )
-from .http import api_path
+from .http import ApiClient, api_path
+from .keystore import KeystoreError, TrusteeCard, fingerprint, load_card
 
 TOML_TYPE = "application/toml"
 JSON_TYPE = "application/json"
@@ -62,6 +69,32 @@ def keys(args: argparse.Namespace) -> int:
     path = api_path("admin", "elections", args.election, "keys")
     info = client.post(path, _read(args.ceremony), admin=True)
     print(f"keys published for {info.get('id')}; base hash {info.get('base_hash')}")
+    return 0
+
+
+def add_trustee(client: ApiClient, election_id: str, index: int, card: TrusteeCard) -> int:
+    """Register ``card`` as trustee ``index``; returns the committee's size on the server."""
+    doc = Trustee(index, card.name, card.role, card.identity_key, card.encryption_key)
+    path = api_path("admin", "elections", election_id, "trustees")
+    info = client.post(path, codec.dumps(doc), admin=True)
+    members = info.get("trustees")
+    return len(members) if isinstance(members, list) else 0
+
+
+def trustee(args: argparse.Namespace) -> int:
+    if not 1 <= args.index <= MAX_TRUSTEES:
+        raise UsageError(f"--index must be between 1 and {MAX_TRUSTEES}")
+    try:
+        card = load_card(args.public)
+    except KeystoreError as exc:
+        raise LocalError(f"{args.public}: {exc}") from None
+    size = add_trustee(client_for(args, admin=True), args.election, args.index, card)
+    print(
+        f"trustee {args.index} registered: {card.name}"
+        + (f" ({card.role})" if card.role else "")
+        + f"\nidentity fingerprint {fingerprint(card.identity_key)} (compare it with the trustee)"
+        + f"\nthe committee has {size} registered members"
+    )
     return 0
 
 
@@ -111,6 +144,16 @@ def register(verbs: Any) -> None:
         type=Path,
         metavar="FILE",
         help="the manifest: TOML, or its JSON wire form (*.json)",
+    )
+    add_token_argument(p)
+    p = action("trustee", "register a counting-committee member (before the key)", trustee)
+    p.add_argument("--index", required=True, type=int, metavar="I", help="the trustee's index")
+    p.add_argument(
+        "--public",
+        required=True,
+        type=Path,
+        metavar="FILE",
+        help="the trustee's public card (FILE.pub.json from kiemphieu trustee init)",
     )
     add_token_argument(p)
     p = action("keys", "publish the key ceremony's public output", keys)

@@ -43,6 +43,11 @@ class LocalError(Exception):
     """A local file or resource failed; exit code 1."""
 
 
+class NotReady(Exception):
+    """The election is not at the step this command needs (exit code 3, like a
+    refusal by the server): e.g. trustees missing before the ceremony."""
+
+
 def add_server_argument(parser: argparse.ArgumentParser, *, required: bool = False) -> None:
     if required:
         parser.add_argument("--server", required=True, metavar="URL", help="the server's URL")
@@ -124,6 +129,8 @@ def guarded(handler: Handler) -> Handler:
             return fail(ExitCode.USAGE, str(exc))
         except LocalError as exc:
             return fail(ExitCode.LOCAL, str(exc))
+        except NotReady as exc:
+            return fail(ExitCode.REFUSED, str(exc))
         except ServerError as exc:
             return fail(ExitCode.REFUSED, f"the server refused: {exc}")
         except NetworkError as exc:

@@ -6,6 +6,8 @@
 * A share file holds one :class:`KeyShare` (its index, s_i and the public
   key), sealed to the trustee's X25519 public key (SealedBox) or, when the
   trustee chose a passphrase at the ceremony, encrypted like a key file.
+* A public card holds only what the administrator registers: the trustee's
+  name, role and two public keys (:class:`TrusteeCard`).
 
 Every file is a small JSON envelope; the secret part is only ever in memory.
 Files are written with mode 0600 and never overwritten silently.
@@ -14,6 +16,7 @@ Files are written with mode 0600 and never overwritten silently.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -32,6 +35,7 @@ from kiemphieu.crypto.primitives.threshold import KeyShare
 
 KEY_FORMAT = "kiemphieu-trustee-key/1"
 SHARE_FORMAT = "kiemphieu-key-share/1"
+CARD_FORMAT = "kiemphieu-trustee-public/1"
 OPSLIMIT = nacl.pwhash.argon2id.OPSLIMIT_MODERATE
 MEMLIMIT = nacl.pwhash.argon2id.MEMLIMIT_MODERATE
 
@@ -204,3 +208,75 @@ def load_share(
     if share.index != data.get("index"):
         raise KeystoreError("share file's index does not match its content")
     return share
+
+
+# --- the public card ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrusteeCard:
+    """The public part of a trustee's keys, handed to the administrator."""
+
+    name: str
+    role: str
+    identity_key: bytes
+    encryption_key: bytes
+
+
+def fingerprint(identity_key: bytes) -> str:
+    """A check value of an identity key, read aloud to compare: the first 16 bytes
+    of SHA-256(key) in hex groups of four. (The counting minutes print the first
+    four groups of the same value.)"""
+    text = hashlib.sha256(identity_key).hexdigest()[:32]
+    return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+def card_path(key_path: Path) -> Path:
+    """Where the public card of the key file ``key_path`` goes: ``X.json`` → ``X.pub.json``."""
+    name = key_path.name
+    stem = name[: -len(".json")] if name.endswith(".json") else name
+    return key_path.with_name(stem + ".pub.json")
+
+
+def save_card(path: Path, card: TrusteeCard, *, force: bool = False) -> None:
+    """Write the public card (mode 0644: nothing secret); refuse to overwrite unless ``force``."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
+    try:
+        fd = os.open(path, flags, 0o644)
+    except FileExistsError as exc:
+        raise KeystoreError(f"{path} exists; refusing to overwrite it") from exc
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump(
+            {
+                "format": CARD_FORMAT,
+                "name": card.name,
+                "role": card.role,
+                "identity_key": card.identity_key.hex(),
+                "encryption_key": card.encryption_key.hex(),
+            },
+            out,
+            indent=1,
+            ensure_ascii=False,
+        )
+        out.write("\n")
+
+
+def load_card(path: Path) -> TrusteeCard:
+    """Read a public card; raises KeystoreError naming what is wrong."""
+    data = _read(path, CARD_FORMAT)
+    name, role = data.get("name"), data.get("role", "")
+    if not isinstance(name, str) or not 1 <= len(name) <= 120:
+        raise KeystoreError(f"{path}: the name must be 1 to 120 characters")
+    if not isinstance(role, str) or len(role) > 120:
+        raise KeystoreError(f"{path}: the role must be at most 120 characters")
+    keys = []
+    for what in ("identity_key", "encryption_key"):
+        value = data.get(what)
+        try:
+            key = bytes.fromhex(value) if isinstance(value, str) else b""
+        except ValueError:
+            key = b""
+        if len(key) != 32:
+            raise KeystoreError(f"{path}: {what} is not 32 bytes of hex")
+        keys.append(key)
+    return TrusteeCard(name, role, keys[0], keys[1])

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, entry_points, version
 
-from . import admin, registrar, voter
+from . import admin, ceremony, demo, minutes, registrar, results, trustee, voter
 
 
 def package_version() -> str:
@@ -51,6 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
     registrar.register(verbs)
     voter.register(verbs)
     admin.register(verbs)
+    trustee.register(verbs)
+    ceremony.register(verbs)
+    results.register(verbs)
+    demo.register(verbs)
+    minutes.register(verbs)
     for verb in entry_points(group="kiemphieu.verbs"):
         verb.load()(verbs)
     return parser

@@ -42,8 +42,9 @@ from .connection import (
     guarded,
     warn,
 )
+from .fonts import load_fonts, missing_glyphs
 from .http import ApiClient, BadReply, NetworkError, ServerError, api_path
-from .sheets import Sheet, load_fonts, missing_glyphs, render_csv, render_pdf
+from .sheets import Sheet, render_csv, render_pdf
 
 PDF_NAME = "credentials.pdf"
 CSV_NAME = "credentials.csv"

@@ -4,9 +4,8 @@ A page shows the election's title in Vietnamese and English, the code in its
 grouped form in large monospace, a QR code of the code, short instructions in
 both languages and the sheet number. Vietnamese needs a font with its
 diacritics (ư, ơ, ạ, ế, …), which reportlab's built-in fonts lack: the pages
-embed DejaVu Sans, from Debian's ``fonts-dejavu-core`` (or ``--font-dir``).
-The code itself is ASCII; it is set in DejaVu Sans Mono when present, else in
-the built-in Courier.
+embed DejaVu Sans (see :mod:`.fonts`). The code itself is ASCII; it is set in
+DejaVu Sans Mono when present, else in the built-in Courier.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
@@ -23,32 +21,12 @@ from reportlab.graphics.shapes import Drawing
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from kiemphieu.crypto.election.manifest import LocalizedText
 from kiemphieu.crypto.election.rules import Revote
 
-from .connection import LocalError
-
-FONT_DIRS = (
-    Path("/usr/share/fonts/truetype/dejavu"),  # Debian, Ubuntu: fonts-dejavu-core
-    Path("/usr/share/fonts/dejavu-sans-fonts"),  # Fedora
-    Path("/usr/share/fonts/dejavu-sans-mono-fonts"),
-    Path("/usr/share/fonts/TTF"),  # Arch
-    Path("/usr/share/fonts/dejavu"),
-    Path("/usr/local/share/fonts"),
-)
-SANS, SANS_BOLD, MONO = "DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSansMono-Bold.ttf"
-FONT_HELP = (
-    "the credential sheets need the DejaVu Sans font (DejaVuSans.ttf and DejaVuSans-Bold.ttf) "
-    "for Vietnamese text; install it (Debian/Ubuntu: apt-get install fonts-dejavu-core) "
-    "or pass --font-dir DIR"
-)
-
-
-class FontMissing(LocalError):
-    """No font with Vietnamese diacritics was found."""
+from .fonts import PdfFonts
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,54 +35,6 @@ class Sheet:
 
     number: int
     code: str = field(repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class SheetFonts:
-    """Registered reportlab font names."""
-
-    sans: str
-    bold: str
-    mono: str
-
-
-def _find(name: str, dirs: Sequence[Path]) -> Path | None:
-    for d in dirs:
-        if (d / name).is_file():
-            return d / name
-    return None
-
-
-def load_fonts(font_dir: Path | None = None) -> SheetFonts:
-    """Register DejaVu Sans (regular, bold) and, if found, DejaVu Sans Mono Bold.
-
-    Raises FontMissing with the install hint when the sans faces are absent.
-    """
-
-    dirs = (font_dir,) if font_dir is not None else FONT_DIRS
-    sans, bold = _find(SANS, dirs), _find(SANS_BOLD, dirs)
-    if sans is None or bold is None:
-        where = str(font_dir) if font_dir is not None else "the usual font folders"
-        raise FontMissing(f"no DejaVu Sans in {where}: {FONT_HELP}")
-    mono = _find(MONO, dirs) or _find(MONO, FONT_DIRS)
-    try:
-        pdfmetrics.registerFont(TTFont("KP-Sans", str(sans)))
-        pdfmetrics.registerFont(TTFont("KP-Sans-Bold", str(bold)))
-        if mono is not None:
-            pdfmetrics.registerFont(TTFont("KP-Mono-Bold", str(mono)))
-    except Exception as exc:  # reportlab raises TTFError and plain errors on bad files
-        raise FontMissing(f"cannot load the font: {exc}; {FONT_HELP}") from None
-    return SheetFonts("KP-Sans", "KP-Sans-Bold", "KP-Mono-Bold" if mono else "Courier-Bold")
-
-
-def missing_glyphs(font: str, text: str) -> str:
-    """The characters of ``text`` that ``font`` cannot draw (for a warning)."""
-
-    face = getattr(pdfmetrics.getFont(font), "face", None)
-    table = getattr(face, "charToGlyph", None)
-    if not isinstance(table, dict):
-        return ""
-    return "".join(sorted({ch for ch in text if not ch.isspace() and ord(ch) not in table}))
 
 
 # --- the text of a sheet ------------------------------------------------------
@@ -164,7 +94,7 @@ def render_pdf(
     title: LocalizedText,
     election_id: str,
     revote: Revote | None,
-    fonts: SheetFonts,
+    fonts: PdfFonts,
 ) -> bytes:
     """One A4 page per sheet, the fonts embedded (subset)."""
 
@@ -208,7 +138,7 @@ def _page(
     title: LocalizedText,
     election_id: str,
     bullets: tuple[tuple[str, ...], tuple[str, ...]],
-    fonts: SheetFonts,
+    fonts: PdfFonts,
     number_width: int,
 ) -> None:
 

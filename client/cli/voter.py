@@ -31,7 +31,11 @@ from typing import Any, TypeVar
 from kiemphieu.crypto import codec
 from kiemphieu.crypto.election.ballot import Vote, encrypt_ballot, tracking_code
 from kiemphieu.crypto.election.board import Receipt, verify_receipt
-from kiemphieu.crypto.election.ceremony import KeyCeremony, verify_key_ceremony
+from kiemphieu.crypto.election.ceremony import (
+    KeyCeremony,
+    VerifiedKeyCeremony,
+    verify_key_ceremony,
+)
 from kiemphieu.crypto.election.context import ElectionContext
 from kiemphieu.crypto.election.credential import CredentialCodeError, derive_key, parse_code
 from kiemphieu.crypto.election.manifest import BLANK, Manifest, Question, QuestionKind
@@ -58,10 +62,13 @@ INSECURE_WARNING = """\
 
 @dataclass(frozen=True)
 class Election:
-    """An election fetched from the server and checked here."""
+    """An election fetched from the server and checked here: its context (key
+    ceremony verified, base hash recomputed), state and the server's description."""
 
     context: ElectionContext
     state: str
+    ceremony: VerifiedKeyCeremony
+    info: Mapping[str, Any]
 
 
 # --- the election and the receipt -------------------------------------------
@@ -90,7 +97,7 @@ def fetch_election(client: ApiClient, election_id: str, policy: KeyPolicy) -> El
     if info.get("base_hash") != ctx.hash.hex():
         raise BadReply("the server's base hash differs from the one computed here")
     state = info.get("state")
-    return Election(ctx, state if isinstance(state, str) else "unknown")
+    return Election(ctx, state if isinstance(state, str) else "unknown", verified, info)
 
 
 def fetch_receipt_key(client: ApiClient) -> bytes:

@@ -37,7 +37,7 @@ def _serve(argv: list[str] | None = None) -> int:
 
     from kiemphieu.crypto.primitives.paillier import KeyPolicy
     from kiemphieu.server.app import create_app
-    from kiemphieu.server.config import ServerConfig
+    from kiemphieu.server.config import RateLimit, ServerConfig
     from kiemphieu.server.identity import ensure_admin_token
     from kiemphieu.server.storage.database import open_database
 
@@ -56,6 +56,9 @@ def _serve(argv: list[str] | None = None) -> int:
         data_dir=args.data,
         key_policy=KeyPolicy.TESTING,
         batch_window_s=args.batch_window_ms / 1000,
+        # the suites drive many elections through one server; tests/server/test_limits.py
+        # checks the limiter itself
+        admin_rate=RateLimit(100_000, 60.0),
     )
     db = open_database(config.db_url)
     token = ensure_admin_token(db)
