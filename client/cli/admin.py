@@ -126,7 +126,9 @@ def status(args: argparse.Namespace) -> int:
 
 def register(verbs: Any) -> None:
     """Add ``admin`` and its sub-verbs to the CLI."""
-    parser = verbs.add_parser("admin", help="create elections, publish keys, open and close polls")
+    parser = verbs.add_parser(
+        "admin", help="create elections, publish keys, open and close polls, publish results"
+    )
     sub = parser.add_subparsers(dest="admin_verb", metavar="ACTION", required=True)
 
     def action(name: str, help_text: str, handler: Any, *, election: bool = True) -> Any:
@@ -168,5 +170,7 @@ def register(verbs: Any) -> None:
     opening = "open the poll (closes the credential list)"
     add_token_argument(action("open", opening, _transition("open")))
     add_token_argument(action("close", "close the poll", _transition("close")))
+    publishing = "publish the decrypted result as the official one"
+    add_token_argument(action("publish", publishing, _transition("publish")))
     p = action("status", "show an election's state and turnout (no token needed)", status)
     p.add_argument("--json", action="store_true", help="print the server's documents as JSON")

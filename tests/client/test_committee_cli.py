@@ -190,6 +190,9 @@ def test_full_election_through_the_cli(cli, live, tmp_path):
     assert "tally recounted from the board" in r.out
     r = c.results()
     assert r.code == 0 and "Nguyễn Văn An" in r.out and "Tín nhiệm thấp" in r.out
+    r = c.admin("publish", "--election", c.id)
+    assert r.code == 0 and "published" in r.out
+    assert c.admin("publish", "--election", c.id).code == 3  # only once
 
     pdf = tmp_path / "minutes.pdf"
     r = cli("minutes", "--server", live.url, "--election", c.id, "--out", pdf)
