@@ -12,10 +12,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Protocol
 
 from .. import codec
-from ..canonical_json import canonical_bytes
 from ..errors import InvalidBallot, InvalidProof, VerificationError
 from ..primitives import rng
 from ..primitives.paillier import PublicKey
@@ -102,7 +101,7 @@ class _SystemCoins:
 
 def signing_message(ballot: Ballot) -> bytes:
     """H(ballot/signature, canonical bytes of the ballot with a zero signature)."""
-    return _signing_message(_blank_wire(ballot))
+    return digest(Tag.BALLOT_SIGNATURE, _blank_bytes(ballot))
 
 
 def tracking_code(ballot: Ballot) -> bytes:
@@ -110,22 +109,32 @@ def tracking_code(ballot: Ballot) -> bytes:
     return digest(Tag.BALLOT, codec.dumps(ballot))
 
 
-def _blank_wire(ballot: Ballot) -> dict[str, Any]:
-    """The wire form of the ballot with a zero signature."""
-    return codec.to_wire(dataclasses.replace(ballot, signature=ZERO_SIGNATURE))
+def _blank_bytes(ballot: Ballot) -> bytes:
+    """Canonical bytes of the ballot with a zero signature."""
+    return codec.dumps(dataclasses.replace(ballot, signature=ZERO_SIGNATURE))
 
 
-def _signing_message(blank_wire: dict[str, Any]) -> bytes:
-    return digest(Tag.BALLOT_SIGNATURE, canonical_bytes(blank_wire))
+_ZERO_FIELD = b'"signature":"' + ZERO_SIGNATURE.hex().encode("ascii") + b'"'
 
 
-def _tracking_code(ballot: Ballot, blank_wire: dict[str, Any]) -> bytes:
-    """:func:`tracking_code` from the wire form already made for the signing
-    message: the two differ only in the top-level ``signature``, a 64-byte
-    value written as hex, so the ballot is encoded once per verification."""
-    if isinstance(ballot.signature, bytes) and len(ballot.signature) == len(ZERO_SIGNATURE):
-        signed = {**blank_wire, "signature": ballot.signature.hex()}
-        return digest(Tag.BALLOT, canonical_bytes(signed))
+def _tracking_code(ballot: Ballot, blank: bytes) -> bytes:
+    """:func:`tracking_code` from the bytes already made for the signing message.
+
+    The canonical bytes of the signed and of the blank ballot differ only in
+    the value of the top-level key ``signature``, 64 bytes written as 128 hex
+    digits; no other key has that name, and inside a JSON string every quote
+    is escaped, so ``"signature":"…"`` occurs once. Swapping the hex digits
+    gives exactly ``codec.dumps(ballot)`` without encoding the ballot again;
+    anything unexpected falls back to encoding it.
+    """
+    signature = ballot.signature
+    if (
+        isinstance(signature, bytes)
+        and len(signature) == len(ZERO_SIGNATURE)
+        and blank.count(_ZERO_FIELD) == 1
+    ):
+        signed = b'"signature":"' + signature.hex().encode("ascii") + b'"'
+        return digest(Tag.BALLOT, blank.replace(_ZERO_FIELD, signed))
     return tracking_code(ballot)
 
 
@@ -238,8 +247,8 @@ def _prepare(ctx: ElectionContext, ballot: Ballot) -> tuple[list[PreparedMembers
     questions = ctx.manifest.questions
     if len(ballot.answers) != len(questions):
         raise InvalidBallot(f"ballot answers {len(ballot.answers)} of {len(questions)} questions")
-    blank_wire = _blank_wire(ballot)
-    verify_signature(ballot.credential, _signing_message(blank_wire), ballot.signature)
+    blank = _blank_bytes(ballot)
+    verify_signature(ballot.credential, digest(Tag.BALLOT_SIGNATURE, blank), ballot.signature)
     pk = ctx.public_key
     prepared: list[PreparedMembership] = []
     for q, ans in zip(questions, ballot.answers, strict=True):
@@ -257,7 +266,7 @@ def _prepare(ctx: ElectionContext, ballot: Ballot) -> tuple[list[PreparedMembers
         if ans.sum_proof is not None:
             st = _sum_statement(pk, ctx, ballot.credential, q, ans.ciphertexts)
             prepared.append(membership.prepare(pk, st, ans.sum_proof))
-    return prepared, _tracking_code(ballot, blank_wire)
+    return prepared, _tracking_code(ballot, blank)
 
 
 def verify_ballot(ctx: ElectionContext, ballot: Ballot) -> VerifiedBallot:

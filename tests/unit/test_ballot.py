@@ -17,6 +17,7 @@ from kiemphieu.crypto.errors import (
     VerificationError,
 )
 from kiemphieu.crypto.primitives.proofs import membership as mb
+from kiemphieu.crypto.primitives.transcript import Tag, digest
 
 
 def votes_example():
@@ -42,6 +43,19 @@ def test_encrypt_and_verify(election, voter_key):
     # the wire form round-trips to the same tracking code
     again = codec.loads(bl.Ballot, codec.dumps(ballot))
     assert bl.tracking_code(again) == verified.tracking_code
+    assert batch.tracking_code == verified.tracking_code
+
+
+def test_tracking_code_from_the_signing_bytes(election, voter_key):
+    """Verification derives the tracking code from the bytes it signed; it
+    must equal the code of the ballot encoded afresh, and fall back to that
+    encoding whenever the swap of the signature is not exact."""
+    ballot = bl.encrypt_ballot(election, voter_key, votes_example())
+    blank = bl._blank_bytes(ballot)
+    assert bl.signing_message(ballot) == digest(Tag.BALLOT_SIGNATURE, blank)
+    assert bl._tracking_code(ballot, blank) == bl.tracking_code(ballot)
+    assert bl._tracking_code(ballot, blank + blank) == bl.tracking_code(ballot)
+    assert bl._tracking_code(ballot, b"{}") == bl.tracking_code(ballot)
 
 
 @pytest.mark.parametrize(

@@ -40,8 +40,9 @@ MASK_EXTRA_BITS = 256
 Z_MAX_BITS = 10240
 """Upper bound on |z| for any admitted key: 8192 + |255!| (1684) + 257 bits."""
 
-_PIPPENGER_MIN = 4
-"""Below this many long-exponent bases, separate gmpy2 powers are faster."""
+_MULTI_EXP_MIN = 4
+"""Below this many long-exponent bases, separate gmpy2 powers are as fast as
+numbers.multi_powmod."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +179,7 @@ def batch_equations_hold(
         vi_exp[stmt.vi] = vi_exp.get(stmt.vi, 0) + e * gamma
     long_bases = [*long_exp, first.v]
     long_exps = [4 * x for x in long_exp.values()] + [v_exp]
-    if len(long_bases) >= _PIPPENGER_MIN:
+    if len(long_bases) >= _MULTI_EXP_MIN:
         lhs = multi_powmod(long_bases, long_exps, n2)
     else:
         lhs = 1
