@@ -7,6 +7,7 @@ public audit log in the same transaction as the change it records.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -76,12 +77,24 @@ def audit(
     )
 
 
+@functools.lru_cache(maxsize=32)
+def _manifest(text: str) -> Manifest:
+    return codec.loads(Manifest, text)
+
+
+@functools.lru_cache(maxsize=32)
+def _ceremony(text: str) -> KeyCeremony:
+    """Decoded once per process: a ceremony (~200 kB at 3072 bits) is read on
+    every cast and never changes once published; the values are immutable."""
+    return codec.loads(KeyCeremony, text)
+
+
 def _row(r: Any) -> ElectionRow:
     return ElectionRow(
         id=r.id,
         state=State(r.state),
-        manifest=codec.loads(Manifest, r.manifest),
-        ceremony=codec.loads(KeyCeremony, r.ceremony) if r.ceremony else None,
+        manifest=_manifest(r.manifest),
+        ceremony=_ceremony(r.ceremony) if r.ceremony else None,
         board_size=r.board_size,
         board_head=r.board_head,
         created_at=r.created_at,

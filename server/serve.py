@@ -19,7 +19,12 @@ from .config import ServerConfig
 from .identity import ensure_admin_token
 from .storage.database import open_database
 
-DEFAULT_THREADS = 16
+# Tuned with tests/benchmarks/cast_throughput.py (docs/performance.md): with
+# 50 clients on 2 workers, 32 threads each keep every client's cast in flight, so
+# the batcher verifies larger batches (the batch check's fixed cost is one
+# full-size exponentiation), and a 100 ms window gathers them.
+DEFAULT_THREADS = 32
+DEFAULT_BATCH_WINDOW_MS = 100.0
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -42,7 +47,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=8080, help="port (default 8080)")
     parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     parser.add_argument(
-        "--threads", type=int, default=DEFAULT_THREADS, help="threads per worker (default 16)"
+        "--threads",
+        type=int,
+        default=DEFAULT_THREADS,
+        help="threads per worker (default 32)",
     )
     parser.add_argument(
         "--data",
@@ -58,8 +66,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--batch-window-ms",
         type=float,
-        default=50.0,
-        help="how long casts wait to be verified together (default 50 ms)",
+        default=DEFAULT_BATCH_WINDOW_MS,
+        help="how long casts wait to be verified together (default 100 ms)",
     )
 
 

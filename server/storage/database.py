@@ -12,15 +12,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, select, text
 from sqlalchemy.engine import make_url
 
 from . import schema
+from .group_commit import GroupCommit
 
 Migration = Callable[[Connection], None]
+T = TypeVar("T")
 
 
 def _v1(conn: Connection) -> None:
@@ -49,6 +52,10 @@ class Database:
     """An engine plus the knowledge of its dialect."""
 
     engine: Engine
+    _group: GroupCommit = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._group = GroupCommit(self.write)
 
     @property
     def is_sqlite(self) -> bool:
@@ -59,6 +66,11 @@ class Database:
         """A write transaction (BEGIN IMMEDIATE on SQLite); commits on success."""
         with self.engine.begin() as conn:
             yield conn
+
+    def write_grouped(self, job: Callable[[Connection], T]) -> T:
+        """Run ``job(conn)`` in a write transaction shared with concurrent callers
+        (group commit, in a savepoint of its own); returns once it has committed."""
+        return self._group.run(job)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
