@@ -63,58 +63,31 @@ def context() -> bytes:
 # --- election layer -----------------------------------------------------------
 
 
-def _text(vi: str, en: str):
-    from kiemphieu.crypto.election.manifest import LocalizedText
+def _vector_generator():
+    """tests/vectors/generate.py, which builds the test manifest (one definition
+    for the fixtures and the known-answer vectors)."""
+    import importlib.util
+    import sys
+    from pathlib import Path
 
-    return LocalizedText(vi, en)
+    name = "kiemphieu_vector_generator"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(
+        name, Path(__file__).parent / "vectors" / "generate.py"
+    )
+    if spec is None or spec.loader is None:
+        raise ImportError("cannot load tests/vectors/generate.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def make_manifest(election_id: str = TEST_ELECTION_ID):
     """Three questions, one of each kind: a 5-person confidence question, a
     yes/no/abstain motion, and a choose-1-to-3-of-5 election."""
-    from kiemphieu.crypto.election.manifest import Choice, Manifest, Question, QuestionKind
-
-    levels = (
-        Choice("high", _text("Tín nhiệm cao", "High confidence")),
-        Choice("mid", _text("Tín nhiệm", "Confidence")),
-        Choice("low", _text("Tín nhiệm thấp", "Low confidence")),
-    )
-    people = tuple(Choice(f"p{i}", _text(f"Người {i}", f"Person {i}")) for i in range(1, 6))
-    motion = tuple(
-        Choice(cid, _text(vi, en))
-        for cid, vi, en in (
-            ("yes", "Đồng ý", "Yes"),
-            ("no", "Không đồng ý", "No"),
-            ("abstain", "Không biểu quyết", "Abstain"),
-        )
-    )
-    candidates = tuple(
-        Choice(f"c{i}", _text(f"Ứng viên {i}", f"Candidate {i}")) for i in range(1, 6)
-    )
-    return Manifest(
-        election_id=election_id,
-        title=_text("Lấy phiếu tín nhiệm thử", "Test confidence vote"),
-        description=_text("Cuộc bầu cử dùng cho kiểm thử.", "An election for the tests."),
-        questions=(
-            Question(
-                "leaders",
-                QuestionKind.CONFIDENCE,
-                _text("Lãnh đạo", "Leaders"),
-                levels,
-                people,
-                blank=True,
-            ),
-            Question("motion", QuestionKind.SINGLE, _text("Nghị quyết", "Motion"), motion),
-            Question(
-                "board",
-                QuestionKind.MULTIPLE,
-                _text("Ban chấp hành", "Board"),
-                candidates,
-                min_choices=1,
-                max_choices=3,
-            ),
-        ),
-    )
+    return _vector_generator().make_manifest(election_id)
 
 
 @pytest.fixture(scope="session")

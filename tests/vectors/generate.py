@@ -202,8 +202,8 @@ def _text(vi: str, en: str) -> LocalizedText:
 
 
 def make_manifest(election_id: str = ELECTION_ID) -> Manifest:
-    """The manifest of tests/conftest.py (make_manifest), rebuilt identically here
-    so the generator does not import pytest; test_vectors.py checks they agree."""
+    """The test manifest: tests/conftest.py's fixtures take it from here, so the
+    vectors and the tests share one definition (and the generator needs no pytest)."""
     levels = (
         Choice("high", _text("Tín nhiệm cao", "High confidence")),
         Choice("mid", _text("Tín nhiệm", "Confidence")),
