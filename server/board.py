@@ -7,6 +7,7 @@ positions are dense and every head follows from the one before.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,11 +49,14 @@ def append(
     *,
     credential: bytes | None = None,
     payload: str | None = None,
-    receipt: str | None = None,
+    receipt: Callable[[BoardEntry], str] | None = None,
 ) -> BoardEntry:
-    """Append one entry and move the election's head; returns the entry."""
+    """Append one entry and move the election's head; returns the entry.
+
+    ``receipt`` makes the receipt text from the new entry, stored with it."""
     size, previous = head(conn, election_id, base_hash)
     new_head = next_head(base_hash, size, kind, payload_hash, previous)
+    entry = BoardEntry(size, kind, payload_hash, new_head)
     conn.execute(
         schema.board.insert().values(
             election_id=election_id,
@@ -62,7 +66,7 @@ def append(
             head=new_head,
             credential=credential,
             payload=payload,
-            receipt=receipt,
+            receipt=receipt(entry) if receipt is not None else None,
             at=now(),
         )
     )
@@ -71,15 +75,7 @@ def append(
         .where(schema.elections.c.id == election_id)
         .values(board_size=size + 1, board_head=new_head)
     )
-    return BoardEntry(size, kind, payload_hash, new_head)
-
-
-def set_receipt(conn: Connection, election_id: str, position: int, receipt: str) -> None:
-    conn.execute(
-        schema.board.update()
-        .where(schema.board.c.election_id == election_id, schema.board.c.position == position)
-        .values(receipt=receipt)
-    )
+    return entry
 
 
 def _stored(r: Any) -> StoredEntry:

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from sqlalchemy import Connection
 
 from kiemphieu.crypto import codec
-from kiemphieu.crypto.election.ballot import Ballot, tracking_code
-from kiemphieu.crypto.election.board import EntryKind, Receipt, sign_receipt
+from kiemphieu.crypto.election.ballot import Ballot, tracking_code_of
+from kiemphieu.crypto.election.board import BoardEntry, EntryKind, Receipt, sign_receipt
 from kiemphieu.crypto.election.rules import Revote
 from kiemphieu.crypto.errors import DecodeError, InvalidSignature, VerificationError
 
@@ -54,7 +54,8 @@ def cast(
     ballot: Ballot,
 ) -> CastResult:
     """Cast ``ballot`` in ``election_id``; see the module docstring."""
-    code = tracking_code(ballot)
+    payload_bytes = codec.dumps(ballot)  # encoded once: stored, and hashed for the code
+    code = tracking_code_of(payload_bytes)
     with db.read() as conn:
         row = elections.get(conn, election_id)
         existing = board.find_ballot(conn, election_id, code)
@@ -71,7 +72,14 @@ def cast(
     if isinstance(outcome, VerificationError):
         code_name = "bad-signature" if isinstance(outcome, InvalidSignature) else "invalid-ballot"
         raise ApiError(422, code_name, str(outcome), "ballot")
-    payload = codec.dumps(ballot).decode("utf-8")
+    payload = payload_bytes.decode("utf-8")
+    receipts: list[Receipt] = []
+
+    def receipt_for(entry: BoardEntry) -> str:
+        receipts.append(
+            sign_receipt(identity.receipt_seed, ctx.hash, code, entry.position, entry.head)
+        )
+        return codec.dumps(receipts[-1]).decode("utf-8")
 
     def append(conn: Connection) -> CastResult:
         row = elections.get(conn, election_id, lock=True)
@@ -87,7 +95,7 @@ def cast(
             and board.ballots_of(conn, election_id, ballot.credential)
         ):
             raise conflict("already-voted", "this credential has already voted", "credential")
-        entry = board.append(
+        board.append(
             conn,
             election_id,
             ctx.hash,
@@ -95,10 +103,9 @@ def cast(
             code,
             credential=ballot.credential,
             payload=payload,
+            receipt=receipt_for,
         )
-        receipt = sign_receipt(identity.receipt_seed, ctx.hash, code, entry.position, entry.head)
-        board.set_receipt(conn, election_id, entry.position, codec.dumps(receipt).decode("utf-8"))
-        return CastResult(receipt, True)
+        return CastResult(receipts[-1], True)
 
     # Group commit: the receipt goes back only after the transaction holding
     # its entry has committed (docs/performance.md).

@@ -106,7 +106,12 @@ def signing_message(ballot: Ballot) -> bytes:
 
 def tracking_code(ballot: Ballot) -> bytes:
     """The ballot's tracking code: H(ballot, canonical bytes of the signed ballot)."""
-    return digest(Tag.BALLOT, codec.dumps(ballot))
+    return tracking_code_of(codec.dumps(ballot))
+
+
+def tracking_code_of(canonical: bytes) -> bytes:
+    """The tracking code of a ballot given its canonical bytes (``codec.dumps``)."""
+    return digest(Tag.BALLOT, canonical)
 
 
 def _blank_bytes(ballot: Ballot) -> bytes:
@@ -134,7 +139,7 @@ def _tracking_code(ballot: Ballot, blank: bytes) -> bytes:
         and blank.count(_ZERO_FIELD) == 1
     ):
         signed = b'"signature":"' + signature.hex().encode("ascii") + b'"'
-        return digest(Tag.BALLOT, blank.replace(_ZERO_FIELD, signed))
+        return tracking_code_of(blank.replace(_ZERO_FIELD, signed))
     return tracking_code(ballot)
 
 
