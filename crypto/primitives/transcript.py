@@ -40,7 +40,6 @@ class Tag(StrEnum):
     BALLOT = "ballot"
     BALLOT_SIGNATURE = "ballot/signature"
     TEST_CIPHERTEXT = "ceremony/test-ciphertext"
-    BATCH_WEIGHTS = "batch/weights"
     BOARD_GENESIS = "board/genesis"
     BOARD_ENTRY = "board/entry"
     BOARD_ROLL = "board/roll"

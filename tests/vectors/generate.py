@@ -392,8 +392,8 @@ def build_transcript(mat: Material) -> dict[str, Any]:
         ),
         ("ceremony/test-ciphertext: zero", Tag.TEST_CIPHERTEXT, [ELECTION_ID, 0], small),
         (
-            "batch/weights: integer edges and nested lists",
-            Tag.BATCH_WEIGHTS,
+            "board/roll: integer edges and nested lists",
+            Tag.BOARD_ROLL,
             [0, 1, 255, 256, 2**64 - 1, 2**256, [], [0, [b"\x00", "ư", []], 7], b"\xff\x00"],
             small,
         ),
