@@ -1,7 +1,7 @@
 """Voter credentials: typable codes and their Ed25519 keys (docs/spec.md §8.4).
 
 A code is 26 characters of Crockford's base-32 alphabet (130 random bits)
-and one check character (Luhn mod 32), shown in groups of four:
+and one check character (Damm, over GF(32)), shown in groups of four:
 ``ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-23C``. Reading a code forgives case, spaces,
 hyphens and the look-alikes O→0, I→1, L→1.
 
@@ -35,16 +35,25 @@ class CredentialCodeError(ValueError):
     """A typed code is malformed or its check character is wrong."""
 
 
+def damm_step(interim: int, digit: int) -> int:
+    """interim ∘ digit = 2·interim + digit in GF(32) (x^5 + x^2 + 1; + is XOR).
+
+    x ∘ y = a·x + y with a ∉ {0, 1} is a totally anti-symmetric quasigroup, so a
+    Damm check character catches every single-character error and every swap
+    of two adjacent characters (including the check character itself)."""
+    doubled = (interim << 1) & 31
+    if interim & 16:
+        doubled ^= 0b00101  # x^5 = x^2 + 1
+    return doubled ^ digit
+
+
 def check_character(data: str) -> str:
-    """Luhn mod 32 over the data characters: catches every single-character
-    error and every swap of two adjacent characters."""
-    factor = 2
-    total = 0
-    for ch in reversed(data):
-        addend = factor * ALPHABET.index(ch)
-        factor = 1 if factor == 2 else 2
-        total += addend // 32 + addend % 32
-    return ALPHABET[(32 - total % 32) % 32]
+    """The Damm check character c over GF(32): folding every data character
+    and then c with :func:`damm_step` from 0 ends at 0."""
+    interim = 0
+    for ch in data:
+        interim = damm_step(interim, ALPHABET.index(ch))
+    return ALPHABET[damm_step(interim, 0)]
 
 
 def format_code(data: str) -> str:

@@ -572,7 +572,7 @@ def build_credential(mat: Material) -> dict[str, Any]:
     return {
         "about": about(
             "Credential codes and keys (spec §8.4): display code, its 26 data characters, "
-            "the Luhn mod 32 check character, the HKDF-SHA256 seed (salt "
+            "the Damm check character over GF(32), the HKDF-SHA256 seed (salt "
             "'kiemphieu/v1/credential/key', IKM the data characters, info the election "
             "id), the Ed25519 public key and a signature of 'message'; normalization "
             "examples (input -> data and canonical code); invalid inputs with the reason "
