@@ -65,3 +65,13 @@ class BatchFailure(VerificationError):
     def __init__(self, message: str, bad: tuple[int, ...]) -> None:
         super().__init__(f"{message}: bad items {list(bad)}")
         self.bad = bad
+
+
+class RecordError(KiemphieuCryptoError):
+    """An election record archive is malformed: not a zip, a file missing,
+    unexpected or too large, or a name that is not allowed (docs/record.md §1)."""
+
+
+class RecordIntegrityError(VerificationError):
+    """A file of an election record differs from the size or SHA-256 that the
+    record's index lists for it (docs/record.md §2.1)."""
