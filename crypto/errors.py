@@ -59,6 +59,10 @@ class TallyError(VerificationError):
     """An unpacked tally fails the public sanity checks (docs/spec.md §8.7.3)."""
 
 
+class AuditMismatch(VerificationError):
+    """A ballot audit does not re-encrypt to its ballot (docs/spec.md §8.11)."""
+
+
 class BatchFailure(VerificationError):
     """A batch check failed; ``bad`` lists the indices bisection isolated."""
 

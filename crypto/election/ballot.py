@@ -155,7 +155,7 @@ def sum_values(q: Question) -> tuple[int, ...]:
     return tuple(range(q.min_choices, q.max_choices + 1))
 
 
-def _indices(q: Question, vote: Vote) -> list[int]:
+def part_indices(q: Question, vote: Vote) -> list[int]:
     """The index into ``allowed_values`` of every part for ``vote``; raises ValueError."""
     k = len(q.options)
     if q.kind is QuestionKind.CONFIDENCE:
@@ -198,6 +198,20 @@ def encrypt_ballot(
     """Encrypt, prove and sign ``votes`` (question id → vote) for ``ctx`` (§8.5)."""
     if key.election_id != ctx.election_id:
         raise ValueError("credential belongs to another election")
+    answers = encrypt_answers(ctx, key.public, votes, coins=coins)
+    unsigned = Ballot(ctx.hash, key.public, answers, ZERO_SIGNATURE)
+    return dataclasses.replace(unsigned, signature=key.sign(signing_message(unsigned)))
+
+
+def encrypt_answers(
+    ctx: ElectionContext,
+    credential: bytes,
+    votes: Mapping[str, Vote],
+    *,
+    coins: Coins | None = None,
+) -> tuple[EncryptedAnswer, ...]:
+    """The answers of :func:`encrypt_ballot`, bound to the public key ``credential``,
+    unsigned; a ballot audit (§8.11) replays its coins through this function."""
     coins = coins if coins is not None else _SystemCoins()
     pk = ctx.public_key
     answers = []
@@ -208,17 +222,17 @@ def encrypt_ballot(
     for q in ctx.manifest.questions:
         allowed = allowed_values(ctx, q)
         cts, proofs, rs = [], [], []
-        for part, idx in zip(q.parts, _indices(q, votes[q.id]), strict=True):
+        for part, idx in zip(q.parts, part_indices(q, votes[q.id]), strict=True):
             r = coins.unit(pk.n)
             c = pk.encrypt(allowed[idx], r)
-            st = MembershipStatement(c, allowed, ctx.hash, key.public, q.id, part)
+            st = MembershipStatement(c, allowed, ctx.hash, credential, q.id, part)
             nonces = _nonces(coins, pk.n, len(allowed))
             proofs.append(membership.prove(pk, st, idx, r, nonces=nonces))
             cts.append(c)
             rs.append(r)
         sum_proof = None
         if q.kind is QuestionKind.MULTIPLE:
-            st = _sum_statement(pk, ctx, key.public, q, cts)
+            st = _sum_statement(pk, ctx, credential, q, cts)
             r_sum = 1
             for r in rs:
                 r_sum = r_sum * r % pk.n
@@ -226,8 +240,7 @@ def encrypt_ballot(
             nonces = _nonces(coins, pk.n, len(st.allowed))
             sum_proof = membership.prove(pk, st, st.allowed.index(count), r_sum, nonces=nonces)
         answers.append(EncryptedAnswer(q.id, tuple(cts), tuple(proofs), sum_proof))
-    unsigned = Ballot(ctx.hash, key.public, tuple(answers), ZERO_SIGNATURE)
-    return dataclasses.replace(unsigned, signature=key.sign(signing_message(unsigned)))
+    return tuple(answers)
 
 
 def _sum_statement(
