@@ -34,6 +34,7 @@ from kiemphieu.crypto.election import credential as cr
 from kiemphieu.crypto.election import tally as tl
 from kiemphieu.crypto.election.context import ElectionContext, manifest_hash
 from kiemphieu.crypto.election.manifest import Manifest, QuestionKind
+from kiemphieu.crypto.election.result import compute_result
 from kiemphieu.crypto.errors import InvalidSignature, VerificationError
 from kiemphieu.crypto.primitives.combination import (
     DecryptionShare,
@@ -771,3 +772,73 @@ TALLY_TAMPERS = _tally_tampers()
 def test_tally_tampered(path):
     with pytest.raises((VerificationError, Mismatch)):
         check_tally(tampered("tally.json", path))
+
+
+# --- result.json ---------------------------------------------------------------------
+
+RESULT = _load("result.json")
+
+
+def check_result_case(case: dict[str, Any]) -> None:
+    manifest = codec.from_wire(Manifest, case["manifest"])
+    counts = codec.from_wire(tl.TallyCounts, case["counts"])
+    got = compute_result(manifest, counts, issued=case["issued"], present=case["present"])
+    same(codec.to_wire(got), case["result"], case["name"])
+
+
+@pytest.mark.parametrize("case", RESULT["cases"], ids=[c["name"] for c in RESULT["cases"]])
+def test_result(case):
+    check_result_case(case)
+
+
+def test_result_cases_cover_the_boundaries():
+    by_name = {c["name"]: c["result"] for c in RESULT["cases"]}
+    flags = [p["flags"] for p in by_name["qd96-boundaries"]["questions"][0]["parts"]]
+    # 30/60 low, 31/60, 40/60 (exactly two thirds), 39/60
+    assert flags == [
+        [],
+        ["low-more-than-half"],
+        ["low-more-than-half", "low-two-thirds"],
+        ["low-more-than-half"],
+    ]
+    assert by_name["qd96-quorum-not-met"]["quorum_met"] is False
+    assert by_name["qd96-quorum-met-by-present"]["quorum_met"] is True
+    motion = by_name["mixed-half-up"]["questions"][0]["parts"][0]
+    assert [s["percent"] for s in motion["slots"]] == ["50.13", "49.88", "0.38"]
+
+
+def _result_tampers() -> list[JsonPath]:
+    paths: list[JsonPath] = []
+    for k in range(len(RESULT["cases"])):
+        part = ("cases", k, "result", "questions", 0, "parts", 0)
+        paths += [(*part, "slots", 0, "percent"), (*part, "valid"), ("cases", k, "issued")]
+        paths.append(("cases", k, "counts", "questions", 0, "parts", 0, "slots", 0))
+    return paths
+
+
+RESULT_TAMPERS = _result_tampers()
+
+
+@pytest.mark.parametrize("path", RESULT_TAMPERS, ids=ids(RESULT_TAMPERS))
+def test_result_tampered(path):
+    data = doc("result.json")
+    value = get(data, path)
+    put(data, path, value + 1 if isinstance(value, int) else "99.99")
+    with pytest.raises(Mismatch):
+        check_result_case(get(data, path[:2]))
+
+
+def test_result_flag_and_quorum_tampered():
+    for case in RESULT["cases"]:
+        flipped = copy.deepcopy(case)
+        flipped["result"]["quorum_met"] = not case["result"]["quorum_met"]
+        with pytest.raises(Mismatch):
+            check_result_case(flipped)
+        dropped = copy.deepcopy(case)
+        flags = dropped["result"]["questions"][0]["parts"][0]["flags"]
+        if flags:
+            flags.pop()
+        else:
+            flags.append("low-two-thirds")
+        with pytest.raises(Mismatch):
+            check_result_case(dropped)

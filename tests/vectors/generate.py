@@ -31,6 +31,7 @@ import gmpy2
 from kiemphieu.crypto import SPEC_VERSION, codec
 from kiemphieu.crypto.election import ballot as bl
 from kiemphieu.crypto.election import credential as cr
+from kiemphieu.crypto.election import rules as rl
 from kiemphieu.crypto.election import tally as tl
 from kiemphieu.crypto.election.context import ElectionContext, manifest_hash
 from kiemphieu.crypto.election.manifest import (
@@ -40,6 +41,7 @@ from kiemphieu.crypto.election.manifest import (
     Question,
     QuestionKind,
 )
+from kiemphieu.crypto.election.result import compute_result
 from kiemphieu.crypto.primitives.combination import (
     combine,
     decryption_share,
@@ -860,6 +862,182 @@ def build_tally(mat: Material) -> dict[str, Any]:
     }
 
 
+# --- result.json: counts and rules -> result (spec §8.8) ---------------------------
+
+RESULT_ELECTION = hashlib.sha256(b"kiemphieu-vectors/v1/result").digest()
+
+
+def _threshold(tid: str, where: tuple[str, str], rule: tuple[str, str, str]) -> rl.Threshold:
+    """A flag ``tid`` on (question, slot) for (comparison, "num/den", denominator)."""
+    num, den = map(int, rule[1].split("/"))
+    return rl.Threshold(
+        tid,
+        where[0],
+        where[1],
+        rl.Comparison(rule[0]),
+        rl.Fraction(num, den),
+        rl.Denominator(rule[2]),
+        rl.LocalizedLabel(tid, tid),
+    )
+
+
+def result_manifests() -> dict[str, Manifest]:
+    """Two manifests with rules: QĐ 96 (four rows, flags on `low` of returned,
+    quorum 2/3 of 90 summoned) and a mixed one (percentages of valid ballots,
+    a motion with a blank slot, a 0-to-2-of-4 election, flags of valid, issued
+    and summoned, quorum 1/2 of 1000)."""
+    levels = tuple(Choice(c, _text(c, c)) for c in ("high", "mid", "low"))
+    rows = tuple(Choice(f"r{i}", _text(f"Người {i}", f"Person {i}")) for i in range(1, 5))
+    qd96 = Manifest(
+        election_id="result-qd96",
+        title=_text("Tín nhiệm", "Confidence"),
+        description=_text("Vector kết quả.", "Result vector."),
+        questions=(
+            Question(
+                "leaders",
+                QuestionKind.CONFIDENCE,
+                _text("Lãnh đạo", "Leaders"),
+                levels,
+                rows,
+                blank=True,
+            ),
+        ),
+        rules=rl.Rules(
+            summoned=90,
+            quorum=rl.Fraction(2, 3),
+            denominator=rl.Denominator.RETURNED,
+            thresholds=(
+                _threshold(
+                    "low-more-than-half", ("leaders", "low"), ("more-than", "1/2", "returned")
+                ),
+                _threshold("low-two-thirds", ("leaders", "low"), ("at-least", "2/3", "returned")),
+            ),
+            revote=rl.Revote.LAST_COUNTS,
+            trustees=5,
+            threshold=3,
+        ),
+    )
+    yes_no = tuple(Choice(c, _text(c, c)) for c in ("yes", "no"))
+    people = tuple(Choice(f"c{i}", _text(f"Ứng viên {i}", f"Candidate {i}")) for i in range(1, 5))
+    mixed = Manifest(
+        election_id="result-mixed",
+        title=_text("Hỗn hợp", "Mixed"),
+        description=_text("Vector kết quả.", "Result vector."),
+        questions=(
+            Question(
+                "motion", QuestionKind.SINGLE, _text("Nghị quyết", "Motion"), yes_no, blank=True
+            ),
+            Question(
+                "board",
+                QuestionKind.MULTIPLE,
+                _text("Ban", "Board"),
+                people,
+                min_choices=0,
+                max_choices=2,
+            ),
+        ),
+        rules=rl.Rules(
+            summoned=1000,
+            quorum=rl.Fraction(1, 2),
+            denominator=rl.Denominator.VALID,
+            thresholds=(
+                _threshold("passed", ("motion", "yes"), ("more-than", "1/2", "valid")),
+                _threshold("elected", ("board", "chosen"), ("at-least", "1/2", "returned")),
+                _threshold("issued-third", ("board", "chosen"), ("at-least", "1/3", "issued")),
+                _threshold("summoned-fifth", ("board", "chosen"), ("more-than", "1/5", "summoned")),
+            ),
+            revote=rl.Revote.REFUSE,
+            trustees=3,
+            threshold=2,
+        ),
+    )
+    return {"qd96": qd96, "mixed": mixed}
+
+
+RESULT_CASES: tuple[tuple[str, str, tuple[tuple[int, ...], ...], int, int | None], ...] = (
+    # name, manifest, slots per part (in part order), issued, present
+    (
+        "qd96-typical",
+        "qd96",
+        ((20, 9, 31, 0), (10, 7, 40, 3), (60, 0, 0, 0), (0, 0, 0, 60)),
+        88,
+        None,
+    ),
+    # 30/60 is not more than half; 31/60 is; 40/60 is exactly two thirds; 39/60 is not
+    (
+        "qd96-boundaries",
+        "qd96",
+        ((30, 0, 30, 0), (29, 0, 31, 0), (20, 0, 40, 0), (21, 0, 39, 0)),
+        60,
+        None,
+    ),
+    # 59 of 90 summoned present: 3·59 < 2·90
+    (
+        "qd96-quorum-not-met",
+        "qd96",
+        ((59, 0, 0, 0), (0, 59, 0, 0), (0, 0, 59, 0), (0, 0, 0, 59)),
+        90,
+        None,
+    ),
+    # the same ballots with 60 present (one did not vote): 3·60 ≥ 2·90
+    (
+        "qd96-quorum-met-by-present",
+        "qd96",
+        ((59, 0, 0, 0), (0, 59, 0, 0), (0, 0, 59, 0), (0, 0, 0, 59)),
+        90,
+        60,
+    ),
+    # no ballot: every percentage 0.00; `at-least` holds on 0 ≥ 0
+    ("qd96-no-ballots", "qd96", ((0, 0, 0, 0),) * 4, 90, 0),
+    # valid = 803 − 3 = 800: 401/800 = 50.125 % → 50.13, 399/800 → 49.88, 3/800 → 0.38
+    ("mixed-half-up", "mixed", ((401, 399, 3), (402,), (401,), (334,), (200,)), 1000, None),
+    # 400/800 yes is not more than half of valid; 401/803 chosen is under half of returned;
+    # 333/999 is exactly a third of issued; 201 is more than a fifth of 1000 summoned, 200 not
+    ("mixed-boundaries", "mixed", ((400, 400, 3), (401,), (333,), (201,), (0,)), 999, 803),
+)
+
+
+def build_result(mat: Material) -> dict[str, Any]:
+    del mat  # counts and rules only: no key
+    manifests = result_manifests()
+    cases = []
+    for name, which, slots, issued, present in RESULT_CASES:
+        manifest = manifests[which]
+        ballots = sum(slots[0])  # the first part sums to N in both manifests
+        parts = iter(slots)
+        counts = tl.TallyCounts(
+            RESULT_ELECTION,
+            ballots,
+            tuple(
+                tl.QuestionCounts(q.id, tuple(tl.PartCounts(pid, next(parts)) for pid in q.parts))
+                for q in manifest.questions
+            ),
+        )
+        result = compute_result(manifest, counts, issued=issued, present=present)
+        cases.append(
+            {
+                "name": name,
+                "manifest": codec.to_wire(manifest),
+                "counts": codec.to_wire(counts),
+                "issued": issued,
+                "present": present,
+                "result": codec.to_wire(result),
+            }
+        )
+    return {
+        "about": about(
+            "Results (spec §8.8): per case a manifest with rules, checked counts, the "
+            "credentials issued and the voters present (null: the ballots counted) -> the "
+            "result document: per part returned, valid, invalid, the percentage "
+            "denominator, each slot's count and percentage (100·count/D rounded half up to "
+            "two decimals) and the flags raised (decided on the integers), and the quorum. "
+            "Cases at the 1/2 and 2/3 boundaries, a quorum missed, no ballots, half-up "
+            "rounding.",
+        ),
+        "cases": cases,
+    }
+
+
 # --- all files ----------------------------------------------------------------------------
 
 BUILDERS: dict[str, Callable[[Material], dict[str, Any]]] = {
@@ -877,6 +1055,7 @@ BUILDERS: dict[str, Callable[[Material], dict[str, Any]]] = {
         "SHA-256('kiemphieu-vectors/v1/context/1024'), a stand-in for H_E",
     ),
     "tally.json": build_tally,
+    "result.json": build_result,
 }
 
 
