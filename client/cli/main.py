@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, entry_points, version
 
-from . import admin, ceremony, demo, minutes, registrar, results, trustee, voter
+from . import admin, ceremony, demo, minutes, record, registrar, results, trustee, voter
 
 
 def package_version() -> str:
@@ -56,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     results.register(verbs)
     demo.register(verbs)
     minutes.register(verbs)
+    record.register(verbs)
     for verb in entry_points(group="kiemphieu.verbs"):
         verb.load()(verbs)
     return parser

@@ -45,6 +45,21 @@ CODEC_TYPES = (
 )
 JSON = "application/json"
 TOML = "application/toml"
+ZIP = "application/zip"
+RECORD_HEADERS = {
+    "ETag": {
+        "description": "the SHA-256 of the record's record.json, quoted",
+        "schema": {"type": "string", "pattern": '^"[0-9a-f]{64}"$'},
+    },
+    "Content-Disposition": {
+        "description": "attachment; filename=<election id>-record.zip",
+        "schema": {"type": "string"},
+    },
+    "X-Record-State": {
+        "description": "the record's state",
+        "schema": {"type": "string", "enum": ["closed", "tallied", "published"]},
+    },
+}
 
 EXAMPLE_TOML = """\
 election_id = "hoi-nghi-2025"
@@ -102,6 +117,8 @@ class Op:
     errors: str = ""
     params: tuple[str, ...] = ()
     body: Schema | None = None
+    media: str = JSON
+    headers: Schema | None = None
 
 
 def _body(name: str, description: str) -> Schema:
@@ -196,6 +213,11 @@ def _operations() -> list[Op]:
         Op("get", "/api/elections/{election_id}/result", "public.get_result", "public",
            "The decrypted counts and the result under the manifest's rules",
            {"200": (ref("ResultView"), "the result")}, "404", eid),
+        Op("get", "/api/elections/{election_id}/record", "public.get_record", "public",
+           "The election record (docs/record.md), a zip, once the poll is closed; "
+           "HEAD, If-None-Match (304) and Range (206) are supported",
+           {"200": ({"type": "string", "contentMediaType": ZIP}, "the record archive")},
+           "404 409", eid, media=ZIP, headers=RECORD_HEADERS),
         Op("get", "/api/audit", "public.audit_log", "public",
            "The audit log: entries with id above start",
            {"200": (ref("AuditLog"), "the entries")}, "400", ("election", "start", "limit")),
@@ -206,9 +228,12 @@ def _operations() -> list[Op]:
 
 def _operation(op: Op) -> Schema:
     responses: Schema = {
-        status: {"description": text, "content": {JSON: {"schema": schema}}}
+        status: {"description": text, "content": {op.media: {"schema": schema}}}
         for status, (schema, text) in op.ok.items()
     }
+    if op.headers is not None:
+        for response in responses.values():
+            response["headers"] = op.headers
     codes = set(op.errors.split()) | {"413"}  # any request may carry an oversized body
     if op.role in ("admin", "registrar"):
         codes |= {"401", "429"}

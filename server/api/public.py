@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from importlib.metadata import version
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, jsonify, send_file
 from sqlalchemy import select
 
 from kiemphieu.crypto import codec
 
-from .. import board, committee, counting, elections, registry
+from .. import board, committee, counting, elections, records, registry
 from ..errors import not_found
 from ..services import services
 from ..storage import schema
@@ -221,3 +221,24 @@ def get_result(election_id: str) -> Response:
             "counts": codec.to_wire(stored.counts),
         }
     )
+
+
+@blueprint.get("/elections/<election_id>/record")
+def get_record(election_id: str) -> Response:
+    """The election record (docs/record.md) once the poll is closed: a zip,
+    its ETag the SHA-256 of its record.json; HEAD, If-None-Match and Range work."""
+    svc = services()
+    built = records.ensure_record(
+        svc.db, svc.contexts, svc.identity.receipt_public_key, svc.config.data_dir, election_id
+    )
+    resp = send_file(
+        built.path,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=built.download_name,
+        etag=built.etag,
+        conditional=True,
+        max_age=0,
+    )
+    resp.headers["X-Record-State"] = built.state.value
+    return resp

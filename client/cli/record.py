@@ -1,0 +1,250 @@
+"""``kiemphieu record download``: fetch an election record (docs/record.md).
+
+The archive is streamed to a temporary file in the target's folder (never
+more than ``--max-bytes``), resumed with a Range request if the connection
+drops, then opened with :class:`RecordArchive` — the zip's directory against
+its index, and the index for the election asked for, with the SHA-256 the
+server announced as ETag — and only then renamed into place. An existing file
+is replaced only with ``--force``. Checking the record's contents is
+``kiemphieu verify``'s job; this command only makes sure the file is whole and
+is the record of that election.
+
+Exit codes as every networked verb (client/cli/connection.py): 1 the file
+cannot be written (or exists), 3 the server refused (unknown election, poll
+not closed), 4 the server could not be reached, 5 the download is not a
+record of that election.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import requests
+
+from kiemphieu.crypto.errors import KiemphieuCryptoError
+from kiemphieu.crypto.record import archive
+from kiemphieu.crypto.record.documents import RecordIndex
+
+from .connection import LocalError, UsageError, add_server_argument, guarded
+from .http import USER_AGENT, BadReply, NetworkError, ServerError, api_path, check_base_url
+
+DEFAULT_MAX_BYTES = 64 << 30
+"""64 GiB: a million ballots of five confidence rows at 3072 bits, compressed."""
+CHUNK = 1 << 20
+RETRIES = 3
+
+
+@dataclass(frozen=True)
+class Downloaded:
+    """A record saved at ``path``: its SHA-256 and its index."""
+
+    path: Path
+    sha256: str
+    size: int
+    index: RecordIndex
+
+
+def _error(resp: requests.Response, what: str) -> ServerError:
+    """The API's error shape from a refused request."""
+    try:
+        value = json.loads(resp.raw.read(1 << 20, decode_content=True))
+    except (ValueError, OSError, requests.RequestException):
+        value = None
+    if isinstance(value, dict) and isinstance(value.get("message"), str):
+        code, field = value.get("code"), value.get("field")
+        return ServerError(
+            resp.status_code,
+            code if isinstance(code, str) else "error",
+            value["message"],
+            field if isinstance(field, str) else None,
+        )
+    return ServerError(resp.status_code, "http-error", f"{what}: {resp.reason or 'error'}")
+
+
+def _stream(
+    session: requests.Session,
+    url: str,
+    out: IO[bytes],
+    *,
+    max_bytes: int,
+    timeout_s: float,
+) -> str | None:
+    """Write the body at ``url`` to ``out``, resuming after a dropped connection
+    (Range, If-Range on the ETag); returns the ETag."""
+    etag: str | None = None
+    attempt = 0
+    while True:
+        attempt += 1
+        written = out.tell()
+        headers = {"User-Agent": USER_AGENT, "Accept": "application/zip, application/json"}
+        if written and etag:
+            headers |= {"Range": f"bytes={written}-", "If-Range": etag}
+        try:
+            with session.get(
+                url, headers=headers, stream=True, timeout=(5.0, timeout_s), allow_redirects=False
+            ) as resp:
+                if resp.status_code == 206 and written:
+                    pass  # resumed where it stopped
+                elif resp.status_code == 200:
+                    out.seek(0)
+                    out.truncate()
+                else:
+                    raise _error(resp, "GET record")
+                if resp.headers.get("Content-Type", "").split(";")[0] != "application/zip":
+                    raise BadReply("the server did not answer with a zip archive")
+                etag = resp.headers.get("ETag", etag)
+                length = resp.headers.get("Content-Length")
+                if length is not None and length.isdigit() and out.tell() + int(length) > max_bytes:
+                    raise BadReply(f"the record is larger than {max_bytes} bytes (--max-bytes)")
+                for chunk in resp.iter_content(CHUNK):
+                    if out.tell() + len(chunk) > max_bytes:
+                        raise BadReply(f"the record is larger than {max_bytes} bytes (--max-bytes)")
+                    out.write(chunk)
+            return etag
+        except requests.RequestException as exc:
+            if attempt > RETRIES:
+                raise NetworkError(f"GET record: {_describe(exc)}") from None
+            time.sleep(0.5 * 2 ** (attempt - 1))
+
+
+def _describe(exc: requests.RequestException) -> str:
+    if isinstance(exc, requests.Timeout):
+        return "no answer in time"
+    if isinstance(exc, requests.ConnectionError):
+        return "cannot connect to the server"
+    return type(exc).__name__
+
+
+def _check(tmp: Path, election_id: str, etag: str | None) -> RecordIndex:
+    """The archive opens as a record of ``election_id`` whose index is the one
+    the ETag names; raises BadReply otherwise."""
+    try:
+        with tmp.open("rb") as f, archive.RecordArchive(f) as record:
+            index = record.index
+    except (KiemphieuCryptoError, OSError, zipfile.BadZipFile) as exc:
+        raise BadReply(f"the download is not an election record: {exc}") from None
+    if index.election_id != election_id:
+        raise BadReply(f"asked for election {election_id!r}, got {index.election_id!r}")
+    if etag is not None:
+        with zipfile.ZipFile(tmp) as zf:
+            digest = hashlib.sha256(zf.read(archive.INDEX)).hexdigest()
+        if etag.strip('"') != digest:
+            raise BadReply("the record's index is not the one the server announced (ETag)")
+    return index
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _place(tmp: Path, target: Path, *, force: bool) -> None:
+    """Move ``tmp`` to ``target``; without ``force`` never over an existing file."""
+    if force:
+        os.replace(tmp, target)
+        return
+    try:
+        os.link(tmp, target)  # fails if the target exists, atomically
+    except FileExistsError:
+        raise LocalError(f"{target} exists; give --force to replace it") from None
+    tmp.unlink()
+
+
+def download_record(
+    server: str,
+    election_id: str,
+    target: Path,
+    *,
+    force: bool = False,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    timeout_s: float = 60.0,
+) -> Downloaded:
+    """Download the record of ``election_id`` from ``server`` into ``target``."""
+    try:
+        base = check_base_url(server)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if target.exists() and not force:
+        raise LocalError(f"{target} exists; give --force to replace it")
+    folder = target.parent
+    if not folder.is_dir():
+        raise LocalError(f"the folder {folder} does not exist")
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+    except OSError as exc:
+        raise LocalError(f"cannot write in {folder}: {exc.strerror}") from None
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "w+b") as out, requests.Session() as session:
+            etag = _stream(
+                session,
+                base + api_path("elections", election_id, "record"),
+                out,
+                max_bytes=max_bytes,
+                timeout_s=timeout_s,
+            )
+        index = _check(tmp, election_id, etag)
+        digest = _sha256(tmp)
+        size = tmp.stat().st_size
+        _place(tmp, target, force=force)
+    except OSError as exc:
+        raise LocalError(f"cannot write {target}: {exc.strerror or exc}") from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+    return Downloaded(target, digest, size, index)
+
+
+def run_download(args: argparse.Namespace) -> int:
+    out: Path = args.out if args.out is not None else Path(f"{args.election}-record.zip")
+    if args.max_bytes < 1:
+        raise UsageError("--max-bytes must be positive")
+    got = download_record(
+        args.server,
+        args.election,
+        out,
+        force=args.force,
+        max_bytes=args.max_bytes,
+        timeout_s=args.timeout,
+    )
+    index = got.index
+    print(f"Record of election {index.election_id} ({index.state.value}) saved to {got.path}")
+    print(f"  {got.size} bytes, SHA-256 {got.sha256}")
+    print(f"  board: {index.board_size} entries, head {index.board_head.hex()}")
+    print(f"  check it with: kiemphieu verify {got.path}")
+    return 0
+
+
+def register(verbs: Any) -> None:
+    """Add ``record`` and its sub-verbs to the CLI."""
+    parser = verbs.add_parser("record", help="download an election's public record")
+    sub = parser.add_subparsers(dest="record_verb", metavar="ACTION", required=True)
+    text = "download the record of a closed election (a zip; docs/record.md)"
+    p = sub.add_parser("download", help=text, description=text)
+    add_server_argument(p, required=True)
+    p.add_argument("--election", required=True, metavar="ID", help="the election id")
+    p.add_argument(
+        "--out", type=Path, metavar="FILE", help="where to save it (default ID-record.zip)"
+    )
+    p.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    p.add_argument(
+        "--max-bytes",
+        type=int,
+        default=DEFAULT_MAX_BYTES,
+        metavar="N",
+        help=f"refuse a record larger than N bytes (default {DEFAULT_MAX_BYTES})",
+    )
+    p.set_defaults(handler=guarded(run_download))

@@ -1,0 +1,124 @@
+"""``kiemphieu record download`` against a real server process.
+
+An election is made (tests/client/conftest.py ``new_election``), opened with
+two credentials, voted and closed; the record is downloaded, checked and
+placed; refusals: before the close (3), an unknown election (3), an existing
+file without --force (1), a record of another election (5), a record above
+--max-bytes (5), an unreachable server (4). No partial file is ever left.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import pytest
+
+from kiemphieu.client.cli import record
+from kiemphieu.crypto.election.credential import derive_key, new_code
+from kiemphieu.crypto.record.archive import RecordArchive
+from kiemphieu.crypto.record.documents import RecordState
+
+from ..support.server_process import free_port
+from .conftest import CHOICES
+
+
+def download(cli, live, election_id, *rest):
+    return cli("record", "download", "--server", live.url, "--election", election_id, *rest)
+
+
+def leftovers(folder):
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".part"))
+
+
+@pytest.fixture
+def closed_election(new_election, cli, live):
+    election = new_election()
+    codes = [new_code() for _ in range(2)]
+    keys = [derive_key(c, election.id).public.hex() for c in codes]
+    live.post(
+        f"/api/registrar/elections/{election.id}/credentials",
+        f'{{"credentials":["{keys[0]}","{keys[1]}"]}}'.encode(),
+        admin=True,
+    )
+    assert election.admin(cli, "open", "--election", election.id).code == 0
+    choices = [a for c in CHOICES for a in ("--choice", c)]
+    r = cli("vote", "--server", live.url, "--election", election.id,
+            "--insecure-test-key", "--code", codes[0], *choices)  # fmt: skip
+    assert r.code == 0, r.err
+    r = download(cli, live, election.id, "--out", election.folder / "early.zip")
+    assert r.code == 3 and "closed" in r.err, r.err
+    assert not (election.folder / "early.zip").exists() and leftovers(election.folder) == []
+    assert election.admin(cli, "close", "--election", election.id).code == 0
+    return election
+
+
+def test_download_checks_and_places_the_record(closed_election, cli, live):
+    election = closed_election
+    out = election.folder / "record.zip"
+    r = download(cli, live, election.id, "--out", out)
+    assert r.code == 0, r.err
+    data = out.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    assert f"SHA-256 {digest}" in r.out and f"({RecordState.CLOSED.value})" in r.out
+    assert str(out) in r.out
+    with out.open("rb") as f, RecordArchive(f) as rec:
+        assert rec.index.election_id == election.id
+        assert rec.index.state is RecordState.CLOSED
+        assert rec.index.board_size == 4  # roll, open, one ballot, close
+        assert re.search(rf"board: 4 entries, head {rec.index.board_head.hex()}", r.out)
+    assert leftovers(election.folder) == []
+
+    # an existing file is kept without --force, replaced with it
+    out.write_bytes(b"mine")
+    r = download(cli, live, election.id, "--out", out)
+    assert r.code == 1 and "--force" in r.err
+    assert out.read_bytes() == b"mine"
+    r = download(cli, live, election.id, "--out", out, "--force")
+    assert r.code == 0, r.err
+    assert out.read_bytes() == data  # the same bytes on a second request
+    assert leftovers(election.folder) == []
+
+
+def test_download_default_name(closed_election, cli, live, monkeypatch):
+    monkeypatch.chdir(closed_election.folder)
+    r = download(cli, live, closed_election.id)
+    assert r.code == 0, r.err
+    assert (closed_election.folder / f"{closed_election.id}-record.zip").is_file()
+
+
+def test_download_refusals(closed_election, cli, live, monkeypatch, tmp_path):
+    election = closed_election
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    out = folder / "record.zip"
+
+    r = download(cli, live, "no-such-election", "--out", out)
+    assert r.code == 3 and "not found" in r.err
+
+    r = download(cli, live, election.id, "--out", out, "--max-bytes", "1000")
+    assert r.code == 5 and "--max-bytes" in r.err
+
+    r = download(cli, live, election.id, "--out", folder / "missing" / "record.zip")
+    assert r.code == 1 and "does not exist" in r.err
+
+    # a server answering with the record of another election
+    other = "some-other-election"
+    real = record.api_path
+    monkeypatch.setattr(
+        record,
+        "api_path",
+        lambda *s: real("elections", election.id, "record") if other in s else real(*s),
+    )
+    r = download(cli, live, other, "--out", out)
+    assert r.code == 5 and f"got {election.id!r}" in r.err
+    monkeypatch.undo()
+
+    monkeypatch.setattr(record, "RETRIES", 0)
+    r = cli("record", "download", "--server", f"http://127.0.0.1:{free_port()}",
+            "--election", election.id, "--out", out)  # fmt: skip
+    assert r.code == 4 and "cannot connect" in r.err
+    assert not out.exists() and leftovers(folder) == []
+
+    r = cli("record", "download", "--server", "ftp://x", "--election", election.id)
+    assert r.code == 2
