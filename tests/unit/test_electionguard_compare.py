@@ -77,6 +77,7 @@ def test_measure_ours_on_a_test_key(compare, election_id, threshold_key):
     assert 0 < alone["min"] <= alone["median"] <= alone["max"]
     assert alone["total"] == pytest.approx(alone["mean"] * 2)
     assert 0 < batched["min"] <= batched["max"]
+    assert result["batch_cpu"]["median"] == pytest.approx(batched["median"] * 2)
 
 
 def _eg(median: float) -> dict:
@@ -95,6 +96,7 @@ def _ours(batched: float, alone: float, blank: bool) -> dict:
     return {
         "blank": blank,
         "verify_cpu": figures(alone),
+        "batch_cpu": figures(2 * batched),
         "batched_cpu_per_ballot": figures(batched),
     }
 
@@ -120,8 +122,15 @@ def test_table_states_a_missed_target(compare):
         "clock": "process_time",
         "machine": {"cpu": "test cpu", "cores": 2, "load_average": [0.1]},
         "load_average_end": [0.2],
+        "core_probe_pow256_mod4096_s": {"before": {"median": 0.0012}, "after": {"median": 0.0013}},
     }
     text = compare.table(report)
     assert "4096-bit p, 256-bit q" in text
     assert "NOT met (10.0×)" in text
     assert "25.0× batched" in text
+    assert "after ours: 1200 / 1300" in text
+
+
+def test_core_probe_times_something(compare):
+    probe = compare.core_probe()
+    assert 0 < probe["min"] <= probe["median"] <= probe["max"] < 1
