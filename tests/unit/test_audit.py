@@ -111,3 +111,45 @@ def test_decoding_refuses_a_malformed_audit(audited):
     wire["selections"][0]["choices"][0] = -1
     with pytest.raises(DecodeError, match=r"selections\[0\]\.choices\[0\]"):
         codec.from_wire(au.BallotAudit, wire)
+
+
+# --- tests/vectors/audit.json ----------------------------------------------------------
+
+
+def _vector_context():
+    import json
+    from pathlib import Path
+
+    from kiemphieu.crypto.election.context import ElectionContext
+    from kiemphieu.crypto.election.manifest import Manifest
+    from kiemphieu.crypto.primitives.paillier import KeyPolicy
+    from kiemphieu.crypto.primitives.threshold import ThresholdPublicKey
+
+    here = Path(__file__).resolve().parents[1] / "vectors"
+    ballot = json.loads((here / "ballot.json").read_text(encoding="utf-8"))
+    audit = json.loads((here / "audit.json").read_text(encoding="utf-8"))
+    manifest = codec.from_wire(Manifest, ballot["manifest"])
+    key = codec.from_wire(ThresholdPublicKey, ballot["key"])
+    return ElectionContext(manifest, key, KeyPolicy.TESTING), audit
+
+
+def test_audit_vector_checks_to_its_votes():
+    ctx, vec = _vector_context()
+    audit = codec.from_wire(au.BallotAudit, vec["audit"])
+    votes = au.check_audit(ctx, audit)
+    assert votes == {
+        "leaders": tuple(vec["votes"]["leaders"]),
+        "motion": vec["votes"]["motion"],
+        "board": frozenset(vec["votes"]["board"]),
+    }
+    assert audit.ballot.credential.hex() == vec["credential"]
+    # per part r, k - 1 pairs (e, z) and w: 2k draws; the sum proof (k = 3) has no r of its own
+    assert len(audit.coins) == 2 * (5 * 4 + 3 + 5 * 2) + (2 * 3 - 1)
+
+
+def test_audit_vector_tampered_coin_is_refused():
+    ctx, vec = _vector_context()
+    wire = vec["audit"]
+    wire["coins"][-1] = format(int(wire["coins"][-1], 16) ^ 2, "x")
+    with pytest.raises(AuditMismatch, match="question board"):
+        au.check_audit(ctx, codec.from_wire(au.BallotAudit, wire))

@@ -29,6 +29,7 @@ from typing import Any
 import gmpy2
 
 from kiemphieu.crypto import SPEC_VERSION, codec
+from kiemphieu.crypto.election import audit as au
 from kiemphieu.crypto.election import ballot as bl
 from kiemphieu.crypto.election import credential as cr
 from kiemphieu.crypto.election import rules as rl
@@ -734,6 +735,43 @@ def build_ballot(mat: Material) -> dict[str, Any]:
     }
 
 
+# --- audit.json ---------------------------------------------------------------------------
+
+AUDIT_VOTES: dict[str, bl.Vote] = {
+    "leaders": (None, 2, 0, None, 1),
+    "motion": 0,
+    "board": frozenset({1, 2, 4}),
+}
+
+
+def build_audit(mat: Material) -> dict[str, Any]:
+    ctx = mat.election
+    code = new_code(HashCoins("audit/credential"))
+    key = cr.derive_key(code, ELECTION_ID)
+    coins = au.RecordingCoins(HashCoins("audit/0"))
+    ballot = bl.encrypt_ballot(ctx, key, AUDIT_VOTES, coins=coins)
+    audit = au.make_audit(ctx, ballot, AUDIT_VOTES, coins.drawn)
+    if au.check_audit(ctx, audit) != AUDIT_VOTES:
+        raise VectorError("the audit does not check to its votes")
+    return {
+        "about": about(
+            "A ballot audit (spec §8.11) under the key and manifest of ballot.json: the "
+            "credential code, the votes, the coins seed, and the ballot-audit document (the "
+            "ballot with a zero signature, the selections as allowed-set indices per part, "
+            "every coin in draw order) that check_audit re-encrypts to the same bytes.",
+            coins=COINS_RULE,
+            draw_order=BALLOT_DRAW_ORDER,
+            seeds=["audit/credential", "audit/0"],
+        ),
+        "code": code,
+        "credential": key.public.hex(),
+        "votes": votes_json(AUDIT_VOTES),
+        "coins_seed": "audit/0",
+        "audit": codec.to_wire(audit),
+        "tracking_code_if_cast": bl.tracking_code(ballot).hex(),
+    }
+
+
 # --- threshold.json, threshold-1024.json --------------------------------------------------
 
 
@@ -1046,6 +1084,7 @@ BUILDERS: dict[str, Callable[[Material], dict[str, Any]]] = {
     "credential.json": build_credential,
     "membership.json": build_membership,
     "ballot.json": build_ballot,
+    "audit.json": build_audit,
     "threshold.json": lambda mat: build_threshold(
         mat.key, mat.election.hash, "H_E of ballot.json (the test election)"
     ),
