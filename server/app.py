@@ -22,6 +22,8 @@ from .identity import ensure_admin_token, load_identity
 from .ratelimit import RateLimiter
 from .services import Services
 from .storage.database import open_database
+from .web import blueprint as web_blueprint
+from .web import load_site
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'none'",
@@ -63,6 +65,8 @@ def create_app(config: ServerConfig, *, first_token: list[str] | None = None) ->
     ):
         app.register_blueprint(bp)
     app.register_blueprint(openapi_blueprint)
+    if config.web_root is not None:
+        app.register_blueprint(web_blueprint(load_site(config.web_root)))
 
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError) -> tuple[Response, int]:

@@ -30,6 +30,8 @@ class ServerConfig:
     batch_max: int = 64
     admin_rate: RateLimit = field(default_factory=lambda: RateLimit(120, 60.0))
     public_page_max: int = 500
+    web_root: Path | None = None
+    """The browser booth's folder (client/web), served at ``/``; None serves the API only."""
 
     @staticmethod
     def sqlite_in(data_dir: Path, **kw: object) -> ServerConfig:

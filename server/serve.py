@@ -8,6 +8,7 @@ builds its own app with ``create_app`` (no shared connections across fork).
 from __future__ import annotations
 
 import argparse
+import importlib.resources
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from .app import create_app
 from .config import ServerConfig
 from .identity import ensure_admin_token
 from .storage.database import open_database
+from .web import WebRootError, load_site
 
 # Tuned with tests/benchmarks/cast_throughput.py (docs/performance.md): with
 # 50 clients on 2 workers, 32 threads each keep every client's cast in flight, so
@@ -64,6 +66,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="sqlite:///PATH or postgresql://USER@HOST/DB (default: SQLite in --data)",
     )
     parser.add_argument(
+        "--web-root",
+        type=Path,
+        metavar="DIR",
+        help="the browser booth's folder served at / (default: the one installed with kiemphieu)",
+    )
+    parser.add_argument("--no-web", action="store_true", help="serve the API only, no booth pages")
+    parser.add_argument(
         "--batch-window-ms",
         type=float,
         default=DEFAULT_BATCH_WINDOW_MS,
@@ -71,15 +80,40 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def installed_web_root() -> Path | None:
+    """The booth folder shipped as package data of kiemphieu.client (a data
+    look-up: no client code is imported), or None if it is not installed."""
+    try:
+        found = importlib.resources.files("kiemphieu.client") / "web"
+    except ModuleNotFoundError:
+        return None
+    path = Path(str(found))
+    return path if (path / "index.html").is_file() else None
+
+
 def config_from(args: argparse.Namespace) -> ServerConfig:
     data: Path = args.data
     url = args.db or f"sqlite:///{(data / 'kiemphieu.sqlite3').resolve()}"
-    return ServerConfig(db_url=url, data_dir=data, batch_window_s=args.batch_window_ms / 1000)
+    web_root = None if args.no_web else (args.web_root or installed_web_root())
+    return ServerConfig(
+        db_url=url,
+        data_dir=data,
+        batch_window_s=args.batch_window_ms / 1000,
+        web_root=web_root,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Prepare the database, show a new admin token once, and serve until stopped."""
     config = config_from(args)
+    if config.web_root is None:
+        print("No booth pages found: serving the API only.", file=sys.stderr, flush=True)
+    else:
+        try:
+            load_site(config.web_root)  # refuse to start on a broken folder, before forking
+        except (OSError, WebRootError) as exc:
+            print(f"Cannot serve the booth pages: {exc}", file=sys.stderr, flush=True)
+            return 1
     config.data_dir.mkdir(parents=True, exist_ok=True)
     db = open_database(config.db_url)
     token = ensure_admin_token(db)

@@ -1,0 +1,406 @@
+// The voting booth (index.html): election → code → ballot → review → cast or
+// audit → receipt. The ballot is encrypted, proven and signed here by the
+// crypto facade (js/crypto/index.js); the server sees only the sealed ballot.
+//
+// Casting is safe to retry: a ballot is sealed once and the very same bytes
+// are resent, and after a lost reply the booth first asks the board whether
+// the tracking code is already there (GET /ballots/<code>), so a voter can
+// never cast two different ballots by pressing "retry".
+
+import {
+  CredentialError,
+  checkAudit,
+  deriveCredential,
+  encryptBallot,
+  openElection,
+  parseCredential,
+  startPrecompute,
+  verifyReceipt,
+} from '../crypto/index.js';
+import { ApiError, NetworkError, failureKey, getJson, paths, postJson } from './api.js';
+import { BallotForm, reviewList } from './ballot-form.js';
+import { announce, clear, download, groupHex, setMessage, setParam, showStep } from './dom.js';
+import { chooseElection, fetchSummary, waitForRetry } from './election-picker.js';
+import { setLocalized, setText, startI18n } from './i18n.js';
+import { QrScanner, cameraAvailable } from './qr-scanner.js';
+
+const $ = (id) => document.getElementById(id);
+
+const booth = {
+  summary: null,
+  election: null,
+  credential: null,
+  form: null,
+  precompute: null,
+  sealed: null, // {ballot, trackingCode, audit}: one encryption, cast or audited, never both
+  receipt: null,
+  casting: false,
+  generation: 0, // bumped when the voter leaves the review: a late encryption is dropped
+};
+
+const OPEN = 'open';
+const BEFORE = new Set(['draft', 'keys-published']);
+
+function electionLink(page, extra = {}) {
+  const query = new URLSearchParams({ election: booth.summary.id, ...extra });
+  return `/${page}?${query}`;
+}
+
+// ---- 1. the election -------------------------------------------------------
+
+async function stepElection() {
+  showStep('election');
+  const id = await chooseElection({ list: $('election-list'), message: $('election-message') });
+  await loadElection(id);
+}
+
+async function loadElection(id) {
+  showStep('loading');
+  for (;;) {
+    try {
+      booth.summary = await fetchSummary(id);
+      break;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) {
+        setParam('election', null);
+        showStep('election');
+        setMessage($('election-message'), 'error', 'error.noSuchElection');
+        return stepElection();
+      }
+      showStep('election');
+      setMessage($('election-message'), 'error', failureKey(err));
+      await waitForRetry($('election-message'));
+    }
+  }
+  const summary = booth.summary;
+  if (summary.state !== OPEN) return showUnavailable(summary);
+  try {
+    booth.election = await openElection(summary);
+  } catch (err) {
+    showStep('election');
+    setMessage($('election-message'), 'error', 'error.mismatch');
+    console.error(err);
+    return undefined;
+  }
+  return stepCode();
+}
+
+function showUnavailable(summary) {
+  setLocalized($('unavailable-title'), summary.manifest.title);
+  const key = BEFORE.has(summary.state) ? 'unavailable.notYet' : 'unavailable.closed';
+  setMessage($('unavailable-message'), 'warn', key, { state: summary.state });
+  $('unavailable-results').href = electionLink('results.html');
+  $('unavailable-board').href = electionLink('board.html');
+  showStep('unavailable');
+}
+
+// ---- 2. the credential code -----------------------------------------------
+
+function codeError(key) {
+  const error = $('code-error');
+  const input = $('code-input');
+  if (!key) {
+    error.hidden = true;
+    input.removeAttribute('aria-invalid');
+    return;
+  }
+  setText(error, key);
+  error.hidden = false;
+  input.setAttribute('aria-invalid', 'true');
+  input.focus();
+}
+
+function stepCode() {
+  setLocalized($('code-election-title'), booth.summary.manifest.title);
+  $('scan-button').hidden = !cameraAvailable();
+  showStep('code');
+}
+
+async function submitCode(event) {
+  event.preventDefault();
+  setMessage($('code-message'), null, null);
+  let code;
+  try {
+    code = parseCredential($('code-input').value);
+  } catch (err) {
+    if (err instanceof CredentialError) return codeError(`code.error.${err.reason}`);
+    throw err;
+  }
+  codeError(null);
+  const submit = event.submitter ?? document.querySelector('[data-testid="code-submit"]');
+  submit.disabled = true;
+  try {
+    const credential = await deriveCredential(booth.election, code);
+    const roll = await getJson(paths.credentials(booth.summary.id));
+    if (!roll.credentials.includes(credential.publicKeyHex)) return codeError('error.notOnRoll');
+    booth.credential = credential;
+    $('code-input').value = ''; // the code is not kept on the page
+    return stepBallot();
+  } catch (err) {
+    setMessage($('code-message'), 'error', failureKey(err));
+    return undefined;
+  } finally {
+    submit.disabled = false;
+  }
+}
+
+let scanner = null;
+
+async function startScan() {
+  scanner ??= new QrScanner($('scanner-video'));
+  $('scanner').hidden = false;
+  try {
+    await scanner.start((text) => {
+      $('scanner').hidden = true;
+      $('code-input').value = text.trim();
+      announce('code.scanned');
+      $('code-form').requestSubmit();
+    });
+    $('scan-stop').focus();
+  } catch (err) {
+    $('scanner').hidden = true;
+    setMessage($('code-message'), 'error', 'code.cameraError');
+    console.error(err);
+  }
+}
+
+function stopScan() {
+  scanner?.stop();
+  $('scanner').hidden = true;
+  $('scan-button').focus();
+}
+
+// ---- 3. the ballot ---------------------------------------------------------
+
+function ensurePrecompute() {
+  booth.precompute ??= startPrecompute(booth.election);
+}
+
+function stepBallot() {
+  const manifest = booth.summary.manifest;
+  setLocalized($('ballot-title'), manifest.title);
+  setLocalized($('ballot-description'), manifest.description);
+  const revote = manifest.rules?.revote === 'refuse' ? 'ballot.revoteRefuse' : 'ballot.revoteLast';
+  setText($('ballot-revote'), revote);
+  booth.form ??= new BallotForm($('ballot-questions'), booth.election.questions ?? manifest.questions);
+  ensurePrecompute(); // the vote-independent work starts while the voter reads
+  showStep('ballot');
+}
+
+function submitBallot(event) {
+  event.preventDefault();
+  const problems = booth.form.validate();
+  if (problems.length) {
+    setMessage($('ballot-message'), 'error', 'ballot.fixProblems', { n: problems.length });
+    problems[0].querySelector('input')?.focus();
+    return;
+  }
+  setMessage($('ballot-message'), null, null);
+  stepReview();
+}
+
+// ---- 4. review, seal, cast or audit ---------------------------------------
+
+function setActions({ cast, audit, change }) {
+  $('cast-button').disabled = !cast;
+  $('audit-button').disabled = !audit;
+  $('change-button').disabled = !change;
+}
+
+async function waitReady(precompute) {
+  const bar = $('seal-progress');
+  const timer = setInterval(() => { bar.value = Number(precompute.progress ?? 0); }, 150);
+  try {
+    await precompute.ready;
+  } finally {
+    clearInterval(timer);
+    bar.value = 1;
+  }
+}
+
+async function stepReview() {
+  const selections = booth.form.selections();
+  const questions = booth.election.questions ?? booth.summary.manifest.questions;
+  clear($('review-list')).append(reviewList(questions, selections));
+  booth.sealed = null;
+  $('sealed').hidden = true;
+  $('seal-status').hidden = false;
+  setMessage($('cast-message'), null, null);
+  setActions({ cast: false, audit: false, change: true });
+  showStep('review');
+  ensurePrecompute();
+  const precompute = booth.precompute;
+  const generation = ++booth.generation;
+  try {
+    await waitReady(precompute);
+    const sealed = await encryptBallot(booth.election, booth.credential, selections, { precompute });
+    if (generation !== booth.generation) return;
+    booth.sealed = sealed;
+  } catch (err) {
+    if (generation !== booth.generation) return;
+    setMessage($('cast-message'), 'error', 'error.sealing');
+    console.error(err);
+    return;
+  } finally {
+    if (booth.precompute === precompute) {
+      precompute.terminate?.();
+      booth.precompute = null;
+    }
+  }
+  ensurePrecompute(); // ready for a re-encryption after an audit
+  $('sealed-code').textContent = groupHex(booth.sealed.trackingCode);
+  $('seal-status').hidden = true;
+  $('sealed').hidden = false;
+  setActions({ cast: true, audit: true, change: true });
+  announce('review.sealedAnnounce');
+}
+
+function changeChoices() {
+  booth.generation += 1;
+  booth.sealed = null;
+  if (document.getElementById('seal-status').hidden === false) {
+    booth.precompute?.terminate?.(); // still sealing: that work is dropped
+    booth.precompute = null;
+  }
+  stepBallot();
+}
+
+async function cast() {
+  if (booth.casting || !booth.sealed) return;
+  booth.casting = true;
+  const { ballot, trackingCode } = booth.sealed;
+  setActions({ cast: false, audit: false, change: false });
+  setMessage($('cast-message'), 'ok', 'cast.sending');
+  let lookFirst = false;
+  for (;;) {
+    try {
+      booth.receipt = await sendOnce(ballot, trackingCode, lookFirst);
+      break;
+    } catch (err) {
+      if (!(err instanceof NetworkError)) {
+        booth.casting = false;
+        const key = failureKey(err);
+        setMessage($('cast-message'), 'error', key);
+        // Refusals that a new try cannot change leave only "change" (for a
+        // rejected ballot) or nothing to do here.
+        const final = ['error.notOpen', 'error.alreadyVoted', 'error.notOnRoll'].includes(key);
+        setActions({ cast: false, audit: false, change: !final });
+        return;
+      }
+      setMessage($('cast-message'), 'error', 'error.castNetwork');
+      await waitForRetry($('cast-message'));
+      setMessage($('cast-message'), 'ok', 'cast.retrying');
+      lookFirst = true;
+    }
+  }
+  booth.casting = false;
+  await stepReceipt();
+}
+
+/** Cast `ballot`; after a lost reply, first look the tracking code up on the board. */
+async function sendOnce(ballot, trackingCode, lookFirst) {
+  if (lookFirst) {
+    try {
+      const found = await getJson(paths.ballot(booth.summary.id, trackingCode));
+      return found.receipt;
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 404)) throw err;
+    }
+  }
+  return postJson(paths.ballots(booth.summary.id), ballot);
+}
+
+async function audit() {
+  if (!booth.sealed) return;
+  const sealed = booth.sealed;
+  booth.sealed = null; // an audited ballot can never be cast
+  setActions({ cast: false, audit: false, change: false });
+  $('audit-code').textContent = groupHex(sealed.trackingCode);
+  $('audit-document').textContent = JSON.stringify(sealed.audit, null, 2);
+  $('audit-check-link').href = electionLink('audit.html');
+  $('audit-save').onclick = () => download(
+    `audit-${booth.summary.id}-${sealed.trackingCode.slice(0, 16)}.json`,
+    `${JSON.stringify(sealed.audit, null, 2)}\n`,
+  );
+  const local = $('audit-local');
+  setText(local, 'audit.localChecking');
+  showStep('audit');
+  try {
+    await checkAudit(booth.election, sealed.audit);
+    setText(local, 'audit.localOk').className = 'verdict-ok';
+  } catch (err) {
+    setText(local, 'audit.localBad').className = 'verdict-bad';
+    console.error(err);
+  }
+}
+
+// ---- 5. the receipt --------------------------------------------------------
+
+async function stepReceipt() {
+  const receipt = booth.receipt;
+  const trackingCode = booth.sealed.trackingCode;
+  booth.sealed = null;
+  booth.credential = null; // the key is no longer needed on this page
+  booth.precompute?.terminate?.();
+  booth.precompute = null;
+  setLocalized($('receipt-election'), booth.summary.manifest.title);
+  $('receipt-code').textContent = groupHex(trackingCode);
+  $('receipt-position').textContent = String(receipt.position);
+  $('receipt-head').textContent = receipt.head;
+  $('receipt-election-hash').textContent = receipt.election;
+  $('receipt-board').href = electionLink('board.html', { code: trackingCode });
+  $('receipt-save').onclick = () => download(
+    `receipt-${booth.summary.id}-${trackingCode.slice(0, 16)}.json`,
+    `${JSON.stringify(receipt, null, 2)}\n`,
+  );
+  const revote = booth.summary.manifest.rules?.revote === 'refuse' ? null : 'receipt.revoteLast';
+  if (revote) setText($('receipt-revote'), revote);
+  const verdict = $('receipt-verdict');
+  setText(verdict, 'receipt.checking');
+  showStep('receipt');
+  announce('receipt.castAnnounce');
+  try {
+    const server = await getJson(paths.server());
+    await verifyReceipt(booth.election, trackingCode, receipt, server.receipt_key);
+    setText(verdict, 'receipt.signatureOk');
+    verdict.className = 'verdict-ok';
+    verdict.dataset.verdict = 'ok';
+  } catch (err) {
+    const key = err instanceof NetworkError ? 'receipt.signatureUnchecked' : 'receipt.signatureBad';
+    setText(verdict, key);
+    verdict.className = 'verdict-bad';
+    verdict.dataset.verdict = err instanceof NetworkError ? 'unchecked' : 'bad';
+    console.error(err);
+  }
+}
+
+// ---- start -----------------------------------------------------------------
+
+function wire() {
+  $('code-form').addEventListener('submit', submitCode);
+  $('code-input').addEventListener('input', () => codeError(null));
+  $('scan-button').addEventListener('click', startScan);
+  $('scan-stop').addEventListener('click', stopScan);
+  $('ballot-form').addEventListener('submit', submitBallot);
+  $('cast-button').addEventListener('click', cast);
+  $('audit-button').addEventListener('click', audit);
+  $('change-button').addEventListener('click', changeChoices);
+  $('audit-again').addEventListener('click', () => stepReview());
+  $('receipt-print').addEventListener('click', () => globalThis.print());
+  globalThis.addEventListener('beforeunload', (event) => {
+    if (booth.casting) event.preventDefault(); // a cast is on its way: ask before leaving
+  });
+}
+
+async function main() {
+  await startI18n();
+  wire();
+  await stepElection();
+}
+
+main().catch((err) => {
+  console.error(err);
+  const box = document.getElementById('election-message');
+  showStep('election');
+  setMessage(box, 'error', 'error.unexpected');
+});
