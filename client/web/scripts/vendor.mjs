@@ -23,6 +23,9 @@ export const VENDORED = [
     dir: 'noble-hashes',
     files: ['sha2.js', 'hmac.js', 'hkdf.js', 'utils.js', '_md.js', '_u64.js', 'LICENSE'],
   },
+  // QR decoding where the browser has no BarcodeDetector: a UMD script loaded
+  // by the classic worker js/app/qr-worker.js (importScripts), never a module.
+  { pkg: 'jsqr', dir: 'jsqr', files: ['dist/jsQR.js', 'LICENSE'] },
 ];
 
 /** Every vendored file: its path under vendor/ and the bytes it must hold. */
