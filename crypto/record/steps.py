@@ -1,0 +1,318 @@
+"""The verifier's checks that need no board pass: the key ceremony, H_E, the
+committee, and after the count the tally shares, the combination, the
+unpacking, the result and the minutes (docs/spec.md §11 steps 1–4, 8–10).
+
+Each function records its items in a :class:`~.report.Collector` and returns
+what later checks need (None when it could not be established).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..election.board import roll_hash
+from ..election.ceremony import (
+    KeyCeremony,
+    VerifiedKeyCeremony,
+    check_test_decryption,
+    verify_key_ceremony,
+)
+from ..election.context import ElectionContext
+from ..election.manifest import Manifest
+from ..election.result import ElectionResult, compute_result
+from ..election.tally import TallyCounts, unpack
+from ..election.trustee import SharePurpose, Trustee, TrusteeShares, verify_shares
+from ..errors import KiemphieuCryptoError
+from ..primitives.combination import DecryptionShare, VerifiedDecryptionShare, combine
+from ..primitives.paillier import KeyPolicy
+from ..primitives.proofs.modulus import verify_modulus
+from ..primitives.threshold import ceremony_plaintext, check_verification_keys
+from .documents import (
+    CredentialList,
+    MinutesRecord,
+    RecordIndex,
+    ShareList,
+    TallyRecord,
+    TrusteeList,
+)
+from .report import Collector
+
+
+def check_ceremony(
+    r: Collector, ceremony: KeyCeremony, election_id: str, policy: KeyPolicy
+) -> VerifiedKeyCeremony | None:
+    """Checks ``parameters`` and ``verification-keys`` (§11 steps 1–2)."""
+    key = ceremony.key
+    r.item("parameters", ceremony.election_id == election_id, "the key is for another election")
+    try:
+        policy.check_bits(key.n.bit_length())
+        r.passed("parameters")
+    except KiemphieuCryptoError as exc:
+        r.failed("parameters", str(exc))
+    try:
+        verify_modulus(key.n, ceremony.modulus_proof, ceremony.election_id)
+        r.passed("parameters")
+    except KiemphieuCryptoError as exc:
+        r.failed("parameters", f"modulus proof: {exc}")
+    try:
+        check_verification_keys(key, election_id=ceremony.election_id)
+        r.passed("verification-keys")
+    except KiemphieuCryptoError as exc:
+        r.failed("verification-keys", str(exc))
+    derived = ceremony.test_plaintext == ceremony_plaintext(ceremony.election_id, key.n)
+    r.item("verification-keys", derived, "x_T is not the one derived from the election id and n")
+    try:
+        key.public_key.check_ciphertext(ceremony.test_ciphertext, "test ciphertext")
+        r.passed("verification-keys")
+    except KiemphieuCryptoError as exc:
+        r.failed("verification-keys", str(exc))
+    if not (r.clean("parameters") and r.clean("verification-keys")):
+        return None
+    return verify_key_ceremony(ceremony, policy)
+
+
+def build_context(
+    r: Collector, manifest: Manifest, ceremony: KeyCeremony, index: RecordIndex, policy: KeyPolicy
+) -> ElectionContext | None:
+    """Check ``election-hash`` (§11 step 4): H_E recomputed, t and ℓ as the rules."""
+    try:
+        ctx = ElectionContext(manifest, ceremony.key, policy)
+    except KiemphieuCryptoError as exc:
+        r.failed("election-hash", f"the manifest and key make no election context: {exc}")
+        return None
+    r.item("election-hash", ctx.hash == index.election, "H_E recomputed differs from record.json")
+    rules = manifest.rules
+    if rules is None:
+        r.failed("election-hash", "the manifest has no rules")
+    else:
+        same = (rules.trustees, rules.threshold) == (ctx.key.l, ctx.key.t)
+        r.item("election-hash", same, "the key's t and ℓ differ from the manifest's rules")
+    return ctx
+
+
+def check_trustees(r: Collector, ctx: ElectionContext, trustees: TrusteeList) -> bool:
+    """Check ``trustees``: indices 1..ℓ in order, distinct identity and sealing keys."""
+    r.item("trustees", trustees.election == ctx.hash, "trustees.json is for another election")
+    members = trustees.trustees
+    r.item("trustees", len(members) == ctx.key.l, f"{len(members)} trustees, ℓ = {ctx.key.l}")
+    for position, member in enumerate(members, start=1):
+        r.item("trustees", member.index == position, f"trustee {position} has index {member.index}")
+    for what, keys in (
+        ("identity", [m.identity_key for m in members]),
+        ("sealing", [m.encryption_key for m in members]),
+    ):
+        r.item("trustees", len(set(keys)) == len(keys), f"two trustees share one {what} key")
+    return r.clean("trustees")
+
+
+def check_credentials(
+    r: Collector, ctx: ElectionContext, credentials: CredentialList, roll_payload: bytes | None
+) -> None:
+    """Check ``credentials``: ascending and distinct, and the roll the board opened with."""
+    keys = credentials.keys
+    r.item("credentials", credentials.election == ctx.hash, "the roll of another election")
+    ascending = all(a < b for a, b in itertools.pairwise(keys))
+    r.item("credentials", ascending, "the keys are not in strictly ascending order")
+    if roll_payload is None:
+        r.failed("credentials", "the board has no roll entry to compare with")
+    else:
+        same = roll_hash(keys) == roll_payload
+        r.item("credentials", same, "the roll entry's hash is not the credential list's")
+
+
+def _shares_of(
+    r: Collector,
+    check: str,
+    *,
+    ctx: ElectionContext,
+    members: Sequence[Trustee],
+    docs: Sequence[TrusteeShares],
+    purpose: SharePurpose,
+    expected: Sequence[int],
+) -> dict[int, tuple[VerifiedDecryptionShare, ...]]:
+    valid: dict[int, tuple[VerifiedDecryptionShare, ...]] = {}
+    seen: set[int] = set()
+    for doc in docs:
+        who = f"trustee {doc.index}"
+        if doc.purpose is not purpose or doc.index in seen or not 1 <= doc.index <= len(members):
+            r.failed(check, f"{who}: a {doc.purpose.value} document, twice or of no trustee")
+            continue
+        seen.add(doc.index)
+        try:
+            valid[doc.index] = verify_shares(
+                ctx.key, members[doc.index - 1], doc, ctx.hash, expected
+            )
+            r.passed(check)
+        except KiemphieuCryptoError as exc:
+            r.failed(check, f"{who}: {exc}")
+    return valid
+
+
+def check_test_shares(
+    r: Collector,
+    ctx: ElectionContext,
+    ceremony: VerifiedKeyCeremony,
+    members: Sequence[Trustee],
+    docs: Sequence[TrusteeShares],
+) -> None:
+    """Check ``test-decryption`` (§4.4): each document, all ℓ trustees (the
+    server opens the poll only then), every t-subset decrypts c_T."""
+    c_t = ceremony.ceremony.test_ciphertext
+    valid = _shares_of(
+        r,
+        "test-decryption",
+        ctx=ctx,
+        members=members,
+        docs=docs,
+        purpose=SharePurpose.TEST,
+        expected=(c_t,),
+    )
+    r.item(
+        "test-decryption",
+        len(valid) == ctx.key.l,
+        f"valid test shares from {len(valid)} of the ℓ = {ctx.key.l} trustees",
+    )
+    shares: list[DecryptionShare] = [v[0].share for _, v in sorted(valid.items())]
+    try:
+        check_test_decryption(ceremony, shares, ctx.hash)
+        r.passed("test-decryption")
+    except KiemphieuCryptoError as exc:
+        r.failed("test-decryption", str(exc))
+
+
+@dataclass(frozen=True)
+class Decryption:
+    """The packed plaintexts and the trustees whose shares gave them."""
+
+    plaintexts: tuple[int, ...]
+    combined_by: tuple[int, ...]
+
+
+def check_combination(
+    r: Collector,
+    ctx: ElectionContext,
+    *,
+    members: Sequence[Trustee],
+    docs: Sequence[TrusteeShares],
+    packed: Sequence[int],
+    minutes: MinutesRecord | None,
+) -> Decryption | None:
+    """Checks ``tally-shares`` (§8.10) and ``combination`` (§5.4, the t lowest
+    valid indices, as the minutes name them)."""
+    valid = _shares_of(
+        r,
+        "tally-shares",
+        ctx=ctx,
+        members=members,
+        docs=docs,
+        purpose=SharePurpose.TALLY,
+        expected=packed,
+    )
+    r.run("tally-shares")
+    t = ctx.key.t
+    if len(valid) < t:
+        r.failed("combination", f"valid tally shares from {len(valid)} trustees, t = {t}")
+        return None
+    chosen = tuple(sorted(valid)[:t])
+    if minutes is not None:
+        r.item(
+            "combination",
+            minutes.combined_by == chosen,
+            f"the minutes name {list(minutes.combined_by)}, the t lowest are {list(chosen)}",
+        )
+    plaintexts = []
+    for k, c in enumerate(packed):
+        try:
+            plaintexts.append(combine(ctx.key, c, [valid[i][k] for i in chosen]))
+            r.passed("combination")
+        except KiemphieuCryptoError as exc:
+            r.failed("combination", f"packed ciphertext {k}: {exc}")
+    if not r.clean("combination"):
+        return None
+    return Decryption(tuple(plaintexts), chosen)
+
+
+def check_counts(
+    r: Collector,
+    ctx: ElectionContext,
+    ballots: int,
+    decryption: Decryption,
+    published: TallyCounts | None,
+) -> TallyCounts | None:
+    """Check ``unpacking`` (§8.7.3): the public checks and the published counts."""
+    try:
+        counts = unpack(ctx, ballots, decryption.plaintexts)
+        r.passed("unpacking")
+    except KiemphieuCryptoError as exc:
+        r.failed("unpacking", str(exc))
+        return None
+    if published is not None:
+        r.item("unpacking", counts == published, "counts.json differs from the decrypted counts")
+    return counts
+
+
+def check_result(
+    r: Collector,
+    manifest: Manifest,
+    counts: TallyCounts,
+    issued: int,
+    published: ElectionResult,
+) -> None:
+    """Check ``result`` (§8.8): recomputed from the counts and the rules with
+    issued = credentials on the roll and present as published, which must be
+    the ballots counted (the server records no other attendance)."""
+    r.item(
+        "result",
+        published.present == counts.ballots,
+        f"present is {published.present}, {counts.ballots} ballots were counted",
+    )
+    try:
+        again = compute_result(manifest, counts, issued=issued, present=published.present)
+    except KiemphieuCryptoError as exc:
+        r.failed("result", str(exc))
+        return
+    r.item("result", again == published, "result.json differs from the result recomputed")
+
+
+def check_minutes(
+    r: Collector, ctx: ElectionContext, minutes: MinutesRecord, size: int, head: bytes
+) -> None:
+    """Check ``minutes``: its election and the board it cites (the board's own)."""
+    r.item("minutes", minutes.election == ctx.hash, "minutes.json is for another election")
+    r.item("minutes", minutes.board_size == size, "the minutes cite another board size")
+    r.item("minutes", minutes.board_head == head, "the minutes cite another board head")
+
+
+def check_count(
+    r: Collector,
+    ctx: ElectionContext,
+    *,
+    members: Sequence[Trustee],
+    shares: ShareList,
+    tally: TallyRecord,
+    counts: TallyCounts | None,
+    result: ElectionResult | None,
+    minutes: MinutesRecord | None,
+    credentials: CredentialList | None,
+) -> None:
+    """§11 steps 8–10: tally shares, combination, unpacking, result."""
+    decryption = check_combination(
+        r,
+        ctx,
+        members=members,
+        docs=shares.tally,
+        packed=tally.packed,
+        minutes=minutes,
+    )
+    if decryption is None:
+        r.skip("unpacking", "the combination failed")
+        recount = None
+    else:
+        recount = check_counts(r, ctx, tally.tally.ballots, decryption, counts)
+    basis = recount if recount is not None else counts
+    if result is None or basis is None or credentials is None:
+        r.skip("result", "needs result.json, the counts and credentials.json")
+        return
+    check_result(r, ctx.manifest, basis, len(credentials.keys), result)
