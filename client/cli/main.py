@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, entry_points, version
 
-from . import admin, ceremony, demo, minutes, record, registrar, results, trustee, voter
+from . import admin, audit, ceremony, demo, minutes, record, registrar, results, trustee, voter
 
 
 def package_version() -> str:
@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     registrar.register(verbs)
     voter.register(verbs)
+    audit.register(verbs)
     admin.register(verbs)
     trustee.register(verbs)
     ceremony.register(verbs)

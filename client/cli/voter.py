@@ -76,7 +76,13 @@ class Election:
 
 def fetch_election(client: ApiClient, election_id: str, policy: KeyPolicy) -> Election:
     """The election's context, checked: key ceremony, policy, base hash."""
-    info = client.get(api_path("elections", election_id))
+    return election_from_summary(
+        client.get(api_path("elections", election_id)), election_id, policy
+    )
+
+
+def election_from_summary(info: Mapping[str, Any], election_id: str, policy: KeyPolicy) -> Election:
+    """An election summary (GET /api/elections/<id>) checked as :func:`fetch_election` does."""
     try:
         manifest = codec.from_wire(Manifest, info.get("manifest"))
         raw_ceremony = info.get("key_ceremony")
