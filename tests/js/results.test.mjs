@@ -1,0 +1,150 @@
+// The results verifier (client/web/js/results/) held to tests/vectors/:
+// threshold.json (decryption shares, proofs, combinations), tally.json
+// (packing, shares, combined plaintexts, unpacked counts) and result.json
+// (counts and rules → result).
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { hexToBigInt, hexToBytes } from '../../client/web/js/crypto/bigint.js';
+import { combine, lagrangeAtZero, verifyShares } from '../../client/web/js/results/decryption.js';
+import { baseHash } from '../../client/web/js/crypto/election.js';
+import { readKey, readManifest } from '../../client/web/js/results/election.js';
+import { computeResult, percent, TallyError } from '../../client/web/js/results/index.js';
+import { layout, pack, readTally, unpack } from '../../client/web/js/results/tally.js';
+import { vector } from './vectors.mjs';
+
+const THRESHOLD = vector('threshold.json');
+const TALLY = vector('tally.json');
+const BALLOT = vector('ballot.json');
+const RESULT = vector('result.json');
+
+function share(wire) {
+  return {
+    index: wire.index,
+    ci: hexToBigInt(wire.ci),
+    proof: { a: hexToBigInt(wire.proof.a), b: hexToBigInt(wire.proof.b), z: hexToBigInt(wire.proof.z) },
+  };
+}
+
+function testElection() {
+  const key = readKey(BALLOT.key, 'key');
+  const manifest = readManifest(BALLOT.manifest);
+  return { id: manifest.electionId, manifest, key, hash: baseHash(BALLOT.manifest, key) };
+}
+
+test('H_E of the test election is the one of ballot.json', () => {
+  const election = testElection();
+  assert.equal(Buffer.from(election.hash).toString('hex'), BALLOT.base_hash);
+  assert.equal(election.key.delta, hexToBigInt(THRESHOLD.delta));
+});
+
+test('every trustee share of the test ciphertext verifies; a changed field does not', () => {
+  const key = readKey(THRESHOLD.key, 'key');
+  const c = hexToBigInt(THRESHOLD.test_ciphertext);
+  const context = hexToBytes(THRESHOLD.context);
+  const items = THRESHOLD.decryption_shares.map((d) => ({ c, share: share(d.share) }));
+  const { shares, bad } = verifyShares(key, items, context);
+  assert.deepEqual(bad, []);
+  assert.deepEqual(shares.map((s) => s.index), [1, 2, 3, 4, 5]);
+  for (const field of ['ci', 'a', 'b', 'z']) {
+    const tampered = items.map((it) => ({ c, share: { ...it.share, proof: { ...it.share.proof } } }));
+    const victim = tampered[2].share;
+    if (field === 'ci') victim.ci ^= 2n;
+    else victim.proof[field] ^= 2n;
+    const out = verifyShares(key, tampered, context);
+    assert.deepEqual(out.bad.map((b) => [b.position, b.index]), [[2, 3]], field);
+    assert.equal(out.shares[2], null);
+    assert.equal(out.shares.filter(Boolean).length, 4);
+  }
+  const otherContext = verifyShares(key, items, new Uint8Array(32));
+  assert.equal(otherContext.bad.length, 5);
+});
+
+test('combinations of two t-subsets give the test plaintext', () => {
+  const key = readKey(THRESHOLD.key, 'key');
+  const c = hexToBigInt(THRESHOLD.test_ciphertext);
+  const context = hexToBytes(THRESHOLD.context);
+  const items = THRESHOLD.decryption_shares.map((d) => ({ c, share: share(d.share) }));
+  const { shares } = verifyShares(key, items, context);
+  for (const combo of THRESHOLD.combinations) {
+    const chosen = combo.trustees.map((i) => shares[i - 1]);
+    assert.equal(combine(key, c, chosen), hexToBigInt(combo.plaintext));
+  }
+  assert.equal(hexToBigInt(THRESHOLD.test_plaintext), hexToBigInt(THRESHOLD.combinations[0].plaintext));
+  assert.throws(() => combine(key, c, shares.slice(0, 2)), /need 3 shares/);
+  assert.throws(() => combine(key, c + 1n, shares), /another ciphertext/);
+  assert.throws(() => lagrangeAtZero([1, 1, 2], key.delta), /repeated/);
+});
+
+test('λ coefficients are exact integers that interpolate at 0', () => {
+  const lam = lagrangeAtZero([2, 4, 5], 120n);
+  assert.deepEqual([...lam.entries()], [[2, 400n], [4, -600n], [5, 320n]]);
+  // Σ λ_i·f(i) = Δ·f(0) for f(X) = 7 + 3X + X²
+  const f = (x) => 7n + 3n * x + x * x;
+  assert.equal([...lam].reduce((s, [i, l]) => s + l * f(BigInt(i)), 0n), 120n * 7n);
+});
+
+test('tally.json: layout, packing, shares, combination and unpacking', () => {
+  const election = testElection();
+  assert.deepEqual(layout(election), TALLY.layout);
+  const tally = readTally(TALLY.encrypted_tally, election, 'encrypted_tally');
+  const packed = pack(election, tally);
+  assert.deepEqual(packed, TALLY.groups.map((g) => hexToBigInt(g.ciphertext)));
+  const plaintexts = TALLY.groups.map((group, k) => {
+    const items = group.shares.map((s) => ({ c: packed[k], share: share(s.share) }));
+    const { shares, bad } = verifyShares(election.key, items, election.hash);
+    assert.deepEqual(bad, []);
+    assert.deepEqual(shares.map((s) => s.index), TALLY.trustees);
+    const x = combine(election.key, packed[k], shares);
+    assert.equal(x, hexToBigInt(group.plaintext));
+    return x;
+  });
+  assert.deepEqual(unpack(election, tally.ballots, plaintexts), TALLY.counts);
+});
+
+test('unpacking refuses counts that break the public checks (§8.7.3)', () => {
+  const election = testElection();
+  const plaintexts = TALLY.groups.map((g) => hexToBigInt(g.plaintext));
+  const ballots = TALLY.counts.ballots;
+  assert.throws(() => unpack(election, ballots - 1, plaintexts), TallyError);
+  assert.throws(() => unpack(election, ballots + 1, plaintexts), TallyError);
+  const top = plaintexts.map((x, k) => (k === 1 ? x + (1n << (24n * 8n)) : x));
+  assert.throws(() => unpack(election, ballots, top), /bits beyond/);
+  assert.throws(() => unpack(election, ballots, plaintexts.slice(1)), /expected 2 plaintexts/);
+  // one low moved to high in row p1: still sums to N, so unpacking accepts it
+  const moved = plaintexts.map((x, k) => (k === 0 ? x + 1n - (1n << 48n) : x));
+  const counts = unpack(election, ballots, moved);
+  assert.deepEqual(counts.questions[0].parts[0].slots, [2, 1, 0, 1]);
+});
+
+test('percentages round half up from the exact fraction', () => {
+  const cases = [[0, 60, '0.00'], [60, 60, '100.00'], [1, 3, '33.33'], [2, 3, '66.67'], [1, 8, '12.50'],
+    [1, 800, '0.13'], [3, 800, '0.38'], [1, 0, '0.00'], [2 ** 48 - 1, 2 ** 48 - 1, '100.00']];
+  for (const [count, total, shown] of cases) assert.equal(percent(count, total), shown, `${count}/${total}`);
+});
+
+test('result.json: every case recomputed byte for byte', () => {
+  assert.ok(RESULT.cases.length >= 5);
+  for (const c of RESULT.cases) {
+    const got = computeResult(c.manifest, c.counts, { issued: c.issued, present: c.present });
+    assert.deepEqual(got, c.result, c.name);
+  }
+});
+
+test('result.json covers the boundaries and a missed quorum', () => {
+  const flags = RESULT.cases.flatMap((c) => c.result.questions.flatMap((q) => q.parts.map((p) => p.flags)));
+  assert.ok(flags.some((f) => f.length === 0));
+  assert.ok(flags.some((f) => f.length === 2));
+  assert.ok(RESULT.cases.some((c) => c.result.quorum_met === false));
+  assert.ok(RESULT.cases.some((c) => c.result.quorum_met === true));
+});
+
+test('computeResult refuses more ballots than credentials and a manifest without rules', () => {
+  const c = RESULT.cases[0];
+  assert.throws(() => computeResult(c.manifest, c.counts, { issued: c.counts.ballots - 1 }), TallyError);
+  assert.throws(() => computeResult(BALLOT.manifest, TALLY.counts, { issued: 10 }), /no rules/);
+  const bent = structuredClone(c.counts);
+  bent.questions[0].parts[0].slots.pop();
+  assert.throws(() => computeResult(c.manifest, bent, { issued: c.issued }), /slots/);
+});
