@@ -7,7 +7,19 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, entry_points, version
 
-from . import admin, audit, ceremony, demo, minutes, record, registrar, results, trustee, voter
+from . import (
+    admin,
+    audit,
+    ceremony,
+    demo,
+    minutes,
+    observer,
+    record,
+    registrar,
+    results,
+    trustee,
+    voter,
+)
 
 
 def package_version() -> str:
@@ -57,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     results.register(verbs)
     demo.register(verbs)
     minutes.register(verbs)
+    observer.register(verbs)
     record.register(verbs)
     for verb in entry_points(group="kiemphieu.verbs"):
         verb.load()(verbs)
