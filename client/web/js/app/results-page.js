@@ -72,7 +72,8 @@ function questionTable(manifest, question, qr) {
           flags.length ? flags.map((f) => el('span', { class: 'flag' }, f, el('br'))) : t('results.noFlag'))));
     }
   }
-  return el('div', { class: 'table-wrap' },
+  // A region the keyboard can scroll when the table is wider than a phone.
+  return el('div', { class: 'table-wrap', role: 'region', tabindex: '0', 'aria-label': pick(question.title) },
     el('table', { 'data-testid': `result-table-${question.id}` },
       el('caption', {}, pick(question.title)),
       el('thead', {}, head),
@@ -137,7 +138,7 @@ function renderVerdict(verdict) {
       el('strong', {}, checkLabel(check.id)),
       ' — ',
       el('span', { i18n: ['results.checkCounts', { passed: check.passed ?? 0, failed: check.failed ?? 0 }] }),
-      check.detail ? el('span', { class: 'muted' }, ` (${check.detail})`) : null));
+      check.detail ? el('span', { class: 'muted', lang: 'en' }, ` (${check.detail})`) : null));
   }
   const box = $('verify-verdict');
   setText(box, verdict.ok ? 'results.verifiedOk' : 'results.verifiedBad');
