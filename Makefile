@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck pytest bench vectors clean system-deps
+.PHONY: run test lint typecheck pytest jstest node-deps bench vectors clean system-deps
 
 # Debian packages the tests and the demo need (DejaVu Sans: Vietnamese text in
 # the PDFs). Installed only when missing, and only where apt-get can run as root.
@@ -18,6 +18,14 @@ system-deps:
 			echo "warning: install $(DEB_PACKAGES) (DejaVu Sans) for the PDF documents" >&2; \
 		fi; \
 	fi
+	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
+		if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq --no-install-recommends nodejs npm; \
+		else \
+			echo "error: install node (>= 20) and npm for the booth's tests" >&2; exit 1; \
+		fi; \
+	fi
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +36,20 @@ $(STAMP): pyproject.toml
 run: system-deps $(STAMP)
 	$(BIN)/kiemphieu demo
 
-test: system-deps lint typecheck pytest
+test: system-deps lint typecheck jstest pytest
+
+# The booth's pinned npm packages (client/web/package-lock.json), reinstalled when
+# node_modules is missing or the lock changed; vendor/ is checked against them.
+WEB        := client/web
+NODE_STAMP := $(WEB)/node_modules/.installed-stamp
+$(NODE_STAMP): $(WEB)/package.json $(WEB)/package-lock.json
+	npm ci --prefix $(WEB) --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+node-deps: system-deps $(NODE_STAMP)
+
+jstest: node-deps
+	node --test tests/js/
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

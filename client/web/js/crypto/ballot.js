@@ -111,16 +111,21 @@ export function trackingCodeOf(ballot) {
   return bytesToHex(digest(Tag.BALLOT, canonicalBytes(ballot)));
 }
 
+/** The part indices of every question's selection; RangeError for a refused selection. */
+export function checkSelections(election, credential, selections) {
+  if (credential.electionId !== election.id) throw new RangeError('the credential belongs to another election');
+  if (!Array.isArray(selections) || selections.length !== election.shapes.length) {
+    throw new RangeError('give one selection per question, in manifest order');
+  }
+  return election.shapes.map((shape, i) => partIndices(shape, selections[i]));
+}
+
 /**
  * Encrypt, prove and sign: {ballot, trackingCode, audit}. `selections` per
  * question in manifest order; `pre` a precomputation (precompute.js).
  */
 export async function assembleBallot(election, credential, selections, pre) {
-  if (credential.electionId !== election.id) throw new RangeError('the credential belongs to another election');
-  if (!Array.isArray(selections) || selections.length !== election.shapes.length) {
-    throw new RangeError('give one selection per question, in manifest order');
-  }
-  const indices = election.shapes.map((shape, i) => partIndices(shape, selections[i]));
+  const indices = checkSelections(election, credential, selections);
   const answers = encryptAnswers(election, credential.publicKey, indices, pre);
   const unsigned = {
     answers, credential: credential.publicKeyHex, election: election.hashHex, signature: ZERO_SIGNATURE_HEX,

@@ -3,7 +3,7 @@
 // work; the voter's choices never leave the browser unencrypted.
 
 import { AuditMismatch, checkAuditDocument } from './audit.js';
-import { assembleBallot } from './ballot.js';
+import { assembleBallot, checkSelections } from './ballot.js';
 import { CredentialError, credentialFor, formatCredential, parseCredential } from './credential.js';
 import { ElectionMismatch, openElection } from './election.js';
 import { Precompute } from './precomputation.js';
@@ -29,6 +29,7 @@ export function startPrecompute(election, options = {}) {
  * makes it deterministic; without either, the work is done here.
  */
 export async function encryptBallot(election, credential, selections, { precompute, coins } = {}) {
+  checkSelections(election, credential, selections); // refuse before any work
   let pre;
   if (coins !== undefined) pre = precomputeBallot(planOf(election), coins);
   else if (precompute !== undefined) {
