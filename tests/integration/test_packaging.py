@@ -77,3 +77,19 @@ def test_fresh_venv_install_gives_the_command(wheel, tmp_path):
         cwd=tmp_path,
     )
     assert res.stdout.strip() == "None"  # nothing generic such as `crypto` is installed
+
+
+def test_wheel_ships_the_booth_pages_and_only_them(wheel):
+    """`kiemphieu serve` finds client/web in the installed package: every file the
+    server would serve is in the wheel, and no npm or build file is."""
+    from kiemphieu.server.web import load_site
+
+    names = set(zipfile.ZipFile(wheel).namelist())
+    site = load_site(ROOT / "client" / "web")
+    served = {url for url in site.assets} | {p for p in site.pages if p != "/"}
+    missing = sorted(u for u in served if f"kiemphieu/client/web{u}" not in names)
+    assert not missing, missing
+    assert "/js/app/booth.js" in served
+    web = [n for n in names if n.startswith("kiemphieu/client/web/")]
+    assert not [n for n in web if "node_modules" in n or n.endswith(("package.json", ".lock"))]
+    assert "kiemphieu/client/web/package-lock.json" not in names

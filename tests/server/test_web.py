@@ -236,3 +236,21 @@ def make_root(root: Path) -> Path:
     (root / "tests" / "x.js").write_text(secret)
     (root / "js" / "app" / "link.js").symlink_to(root / "secret.js")
     return root
+
+
+def test_serve_finds_the_web_root(tmp_path):
+    import argparse
+
+    from kiemphieu.server import serve
+
+    parser = argparse.ArgumentParser()
+    serve.add_arguments(parser)
+    installed = serve.installed_web_root()
+    assert installed is not None
+    assert (installed / "index.html").is_file()
+    default = serve.config_from(parser.parse_args(["--data", str(tmp_path)]))
+    assert default.web_root == installed
+    chosen = serve.config_from(parser.parse_args(["--data", str(tmp_path), "--web-root", "x"]))
+    assert chosen.web_root == Path("x")
+    off = serve.config_from(parser.parse_args(["--data", str(tmp_path), "--no-web"]))
+    assert off.web_root is None
