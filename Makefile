@@ -7,7 +7,8 @@ STAMP  := $(VENV)/.installed-stamp
 .PHONY: run test lint typecheck pytest jstest node-deps bench vectors clean system-deps
 
 # Debian packages the tests and the demo need (DejaVu Sans: Vietnamese text in
-# the PDFs). Installed only when missing, and only where apt-get can run as root.
+# the PDFs; chromium, driven by playwright-core in tests/e2e/). Installed only
+# when missing, and only where apt-get can run as root.
 DEB_PACKAGES := fonts-dejavu-core
 system-deps:
 	@if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then \
@@ -16,6 +17,14 @@ system-deps:
 			apt-get install -y -qq --no-install-recommends $(DEB_PACKAGES); \
 		else \
 			echo "warning: install $(DEB_PACKAGES) (DejaVu Sans) for the PDF documents" >&2; \
+		fi; \
+	fi
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq --no-install-recommends chromium; \
+		else \
+			echo "error: install Debian's chromium (/usr/bin/chromium) for the booth's browser tests" >&2; exit 1; \
 		fi; \
 	fi
 	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
@@ -64,7 +73,7 @@ typecheck: $(STAMP)
 	cd .typecheck && ../$(BIN)/mypy --config-file ../pyproject.toml \
 		-p kiemphieu.crypto -p kiemphieu.server -p kiemphieu.client
 
-pytest: $(STAMP)
+pytest: $(STAMP) node-deps
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
