@@ -207,7 +207,8 @@ def _page_response(page: Page) -> Response:
     resp.headers["Permissions-Policy"] = PERMISSIONS
     resp.headers["Cache-Control"] = REVALIDATE
     resp.set_etag(page.etag)
-    return resp.make_conditional(request)
+    resp.make_conditional(request)  # 304 in place when the ETag matches
+    return resp
 
 
 def _asset_response(asset: Asset) -> Response:
@@ -215,7 +216,8 @@ def _asset_response(asset: Asset) -> Response:
     versioned = request.args.get("v") == asset.version
     resp.headers["Cache-Control"] = IMMUTABLE if versioned else REVALIDATE
     resp.set_etag(asset.version)
-    return resp.make_conditional(request)
+    resp.make_conditional(request)
+    return resp
 
 
 def blueprint(site: WebSite) -> Blueprint:
