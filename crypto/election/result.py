@@ -88,6 +88,12 @@ def _denominator(
     }[kind]
 
 
+def _raised(threshold: Threshold, count: int, total: int) -> bool:
+    """A flag is raised when its comparison holds over a positive denominator:
+    with nobody to count against (D = 0) no threshold is reached (§8.8)."""
+    return total > 0 and threshold.fraction.holds(threshold.comparison, count, total)
+
+
 def compute_result(
     manifest: Manifest,
     counts: TallyCounts,
@@ -126,9 +132,7 @@ def compute_result(
             flags = tuple(
                 t.id
                 for t in rules_here
-                if t.fraction.holds(
-                    t.comparison, by_name[t.slot], _denominator(t.denominator, **sizes)
-                )
+                if _raised(t, by_name[t.slot], _denominator(t.denominator, **sizes))
             )
             parts.append(PartResult(pc.part, returned, valid, invalid, shown, slots, flags))
         questions.append(QuestionResult(q.id, tuple(parts)))

@@ -70,6 +70,17 @@ def test_thresholds_at_the_boundary():
     assert just_under.questions[0].parts[1].flags == ("low-more-than-half",)
 
 
+def test_no_ballots_raise_no_flag():
+    """0 ≥ 2/3·0 holds arithmetically, but with no ballot nobody rated anyone low."""
+    m = manifest_from_toml(SOURCE)
+    result = compute_result(m, counts([(0, 0, 0, 0), (0, 0, 0, 0)]), issued=88)
+    for part in result.questions[0].parts:
+        assert part.denominator == 0
+        assert part.flags == ()
+        assert [s.percent for s in part.slots] == ["0.00"] * 4
+    assert not result.quorum_met
+
+
 def test_quorum_and_present():
     m = manifest_from_toml(SOURCE)
     c = counts([(59, 0, 0, 0), (59, 0, 0, 0)])

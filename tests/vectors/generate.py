@@ -1025,7 +1025,7 @@ RESULT_CASES: tuple[tuple[str, str, tuple[tuple[int, ...], ...], int, int | None
         90,
         60,
     ),
-    # no ballot: every percentage 0.00; `at-least` holds on 0 ≥ 0
+    # no ballot: every percentage 0.00 and no flag (D = 0 raises none, §8.8)
     ("qd96-no-ballots", "qd96", ((0, 0, 0, 0),) * 4, 90, 0),
     # valid = 803 − 3 = 800: 401/800 = 50.125 % → 50.13, 399/800 → 49.88, 3/800 → 0.38
     ("mixed-half-up", "mixed", ((401, 399, 3), (402,), (401,), (334,), (200,)), 1000, None),

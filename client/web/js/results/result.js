@@ -84,7 +84,8 @@ export function resultFromCounts(manifest, counts, { issued, present }) {
         const flags = [];
         for (const t of here) {
           if (!byName.has(t.slot)) throw new TallyError(`threshold ${t.id}: question ${q.id} has no slot ${t.slot}`);
-          if (holds(t.comparison, t.fraction, byName.get(t.slot), sizes[t.denominator])) flags.push(t.id);
+          const total = sizes[t.denominator];
+          if (total > 0 && holds(t.comparison, t.fraction, byName.get(t.slot), total)) flags.push(t.id);
         }
         return {
           part,
