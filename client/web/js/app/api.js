@@ -77,6 +77,23 @@ export const paths = Object.freeze({
   result: (id) => `/api/elections/${seg(id)}/result`,
 });
 
+/**
+ * Cast `ballot` (POST /ballots) and return the receipt. With `lookFirst`
+ * (after a lost reply) the board is asked first whether `trackingCode` is
+ * already there; if so its stored receipt is returned and nothing is sent.
+ * Either way the same ballot bytes go out, so a retry can never add a second ballot.
+ */
+export async function castBallot(electionId, ballot, trackingCode, { lookFirst = false } = {}) {
+  if (lookFirst) {
+    try {
+      return (await getJson(paths.ballot(electionId, trackingCode))).receipt;
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 404)) throw err;
+    }
+  }
+  return postJson(paths.ballots(electionId), ballot);
+}
+
 /** The i18n key explaining a failure to the voter (server codes: docs/api.md). */
 export function failureKey(err) {
   if (err instanceof NetworkError) return 'error.network';

@@ -17,7 +17,7 @@ import {
   startPrecompute,
   verifyReceipt,
 } from '../crypto/index.js';
-import { ApiError, NetworkError, failureKey, getJson, paths, postJson } from './api.js';
+import { ApiError, NetworkError, castBallot, failureKey, getJson, paths } from './api.js';
 import { BallotForm, reviewList } from './ballot-form.js';
 import { announce, clear, download, groupHex, setMessage, setParam, showStep } from './dom.js';
 import { chooseElection, fetchSummary, waitForRetry } from './election-picker.js';
@@ -274,7 +274,7 @@ async function cast() {
   let lookFirst = false;
   for (;;) {
     try {
-      booth.receipt = await sendOnce(ballot, trackingCode, lookFirst);
+      booth.receipt = await castBallot(booth.summary.id, ballot, trackingCode, { lookFirst });
       break;
     } catch (err) {
       if (!(err instanceof NetworkError)) {
@@ -295,19 +295,6 @@ async function cast() {
   }
   booth.casting = false;
   await stepReceipt();
-}
-
-/** Cast `ballot`; after a lost reply, first look the tracking code up on the board. */
-async function sendOnce(ballot, trackingCode, lookFirst) {
-  if (lookFirst) {
-    try {
-      const found = await getJson(paths.ballot(booth.summary.id, trackingCode));
-      return found.receipt;
-    } catch (err) {
-      if (!(err instanceof ApiError && err.status === 404)) throw err;
-    }
-  }
-  return postJson(paths.ballots(booth.summary.id), ballot);
 }
 
 async function audit() {
