@@ -56,6 +56,9 @@ def add_trustee(db: Database, election_id: str, trustee: Trustee, actor: str) ->
             raise conflict("trustee-exists", f"trustee {trustee.index} is registered", "index")
         if any(t.identity_key == trustee.identity_key for t in present):
             raise conflict("trustee-exists", "this identity key is registered", "identity_key")
+        if any(t.encryption_key == trustee.encryption_key for t in present):
+            # two key shares sealed to one key would let one holder open both
+            raise conflict("trustee-exists", "this encryption key is registered", "encryption_key")
         conn.execute(
             schema.trustees.insert().values(
                 election_id=election_id,

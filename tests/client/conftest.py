@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import nacl.public
 import nacl.signing
 import pytest
 import requests
@@ -193,7 +194,8 @@ def new_election(live, cli, test_primes, tmp_path) -> Callable[..., Election]:
         )
         identities = [nacl.signing.SigningKey.generate() for _ in dealing.shares]
         for i, ident in enumerate(identities, start=1):
-            member = Trustee(i, f"Thành viên {i}", "Ủy viên", bytes(ident.verify_key), bytes(32))
+            sealing = bytes(nacl.public.PrivateKey.generate().public_key)
+            member = Trustee(i, f"Thành viên {i}", "Ủy viên", bytes(ident.verify_key), sealing)
             live.post(f"/api/admin/elections/{eid}/trustees", codec.dumps(member), admin=True)
         ceremony = folder / "ceremony.json"
         ceremony.write_bytes(codec.dumps(publish(dealing, eid)))

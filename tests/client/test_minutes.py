@@ -52,7 +52,7 @@ def identities() -> list[nacl.signing.SigningKey]:
 
 def committee(roles=ROLES) -> tuple[Trustee, ...]:
     return tuple(
-        Trustee(i, NAMES[i - 1], roles[i - 1], bytes(k.verify_key), bytes(32))
+        Trustee(i, NAMES[i - 1], roles[i - 1], bytes(k.verify_key), bytes([i]) * 32)
         for i, k in enumerate(identities(), 1)
     )
 

@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+import nacl.public
 import nacl.signing
 import psycopg
 import pytest
@@ -160,7 +161,8 @@ def prepare_election(
     eid = r.json["id"]
     identities = [nacl.signing.SigningKey.generate() for _ in dealing.shares]
     for i, ident in enumerate(identities, start=1):
-        member = Trustee(i, f"Thành viên {i}", "Ủy viên", bytes(ident.verify_key), bytes(32))
+        sealing = bytes(nacl.public.PrivateKey.generate().public_key)
+        member = Trustee(i, f"Thành viên {i}", "Ủy viên", bytes(ident.verify_key), sealing)
         r = server.admin(
             "post",
             f"/api/admin/elections/{eid}/trustees",

@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import dataclasses
 
+import nacl.public
+import nacl.signing
+
 from kiemphieu.crypto import codec
 from kiemphieu.crypto.election import ballot as bl
 from kiemphieu.crypto.election.tally import EncryptedTally, accumulate, pack
 from kiemphieu.crypto.election.trustee import (
     ZERO_SIGNATURE,
     SharePurpose,
+    Trustee,
     make_shares,
     shares_message,
 )
 
-from .conftest import prepare_election
+from .conftest import manifest_toml, prepare_election
 from .test_casting import cast, context_of
 
 
@@ -130,3 +134,36 @@ def test_count_with_exactly_t_trustees(server, dealing):
     )
     assert r.status_code == 409
     assert server.admin("post", f"/api/admin/elections/{eid}/publish").json["state"] == "published"
+
+
+def test_trustee_keys_are_distinct(server):
+    """A second trustee with a registered identity or encryption key is refused:
+    two key shares sealed to one key would let one holder open both."""
+    r = server.admin(
+        "post",
+        "/api/admin/elections",
+        data=manifest_toml().encode(),
+        headers={"Content-Type": "application/toml"},
+    )
+    assert r.status_code == 201, r.json
+    eid = r.json["id"]
+    keys = [bytes(nacl.public.PrivateKey.generate().public_key) for _ in range(2)]
+    ids = [bytes(nacl.signing.SigningKey.generate().verify_key) for _ in range(2)]
+
+    def add(index, identity, sealing):
+        return server.admin(
+            "post",
+            f"/api/admin/elections/{eid}/trustees",
+            data=codec.dumps(Trustee(index, f"Thành viên {index}", "Ủy viên", identity, sealing)),
+            headers={"Content-Type": "application/json"},
+        )
+
+    assert add(1, ids[0], keys[0]).status_code == 201
+    for identity, sealing, field in [
+        (ids[1], keys[0], "encryption_key"),
+        (ids[0], keys[1], "identity_key"),
+    ]:
+        r = add(2, identity, sealing)
+        assert (r.status_code, r.json["code"], r.json["field"]) == (409, "trustee-exists", field)
+    assert add(2, ids[1], keys[1]).status_code == 201
+    assert len(server.client.get(f"/api/elections/{eid}/trustees").json["trustees"]) == 2

@@ -22,6 +22,7 @@ from kiemphieu.crypto.election.manifest import Manifest
 from kiemphieu.crypto.election.result import ElectionResult
 from kiemphieu.crypto.election.tally import TallyCounts
 from kiemphieu.crypto.election.trustee import SharePurpose, make_shares
+from kiemphieu.crypto.primitives.paillier import KeyPolicy
 from kiemphieu.crypto.record import archive
 from kiemphieu.crypto.record.documents import (
     CredentialList,
@@ -31,6 +32,7 @@ from kiemphieu.crypto.record.documents import (
     TallyRecord,
     TrusteeList,
 )
+from kiemphieu.crypto.record.verify import verify_record
 from kiemphieu.server import records
 
 from .conftest import prepare_election
@@ -73,6 +75,14 @@ def zf_index(data: bytes) -> bytes:
 def load_all(rec: archive.RecordArchive) -> dict[str, object]:
     """Every fixed file decoded strictly (and checked canonical) by RecordArchive."""
     return {name: rec.load(cls, name) for name, cls in DOCS.items() if rec.has(name)}
+
+
+def assert_verifies(data: bytes) -> None:
+    """The observer's verifier passes every check that applies to the record."""
+    with open_record(data) as rec:
+        report = verify_record(rec, KeyPolicy.TESTING)
+    failed = [c.id for c in report.checks if c.status.value == "failed"]
+    assert report.ok and not failed, failed
 
 
 def api_board(server, eid: str) -> list[dict]:
@@ -163,6 +173,7 @@ def test_record_through_the_states(server, dealing, small_segments):
     entries = [codec.from_wire(BoardEntry, e["entry"]) for e in listed]
     assert verify_chain(ctx.hash, entries) == index.board_head
     assert index.board_size == len(entries) == 6
+    assert_verifies(closed_bytes)
 
     # the same bytes again: from the cache, and rebuilt after the file is lost
     again = server.client.get(url(eid))
@@ -198,6 +209,7 @@ def test_record_through_the_states(server, dealing, small_segments):
     assert codec.to_wire(docs[archive.RESULT]) == result["result"]
     assert codec.to_wire(docs[archive.COUNTS]) == result["counts"]
     assert docs[archive.RESULT].issued == 3
+    assert_verifies(r.data)
     assert len(list((server.config.data_dir / "records" / eid).glob("*.zip"))) == 1
 
     # published: only the state (and its time) change
