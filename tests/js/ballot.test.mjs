@@ -11,19 +11,9 @@ import * as booth from '../../client/web/js/crypto/index.js';
 import { receiptMessage } from '../../client/web/js/crypto/receipt.js';
 import { signingMessage } from '../../client/web/js/crypto/ballot.js';
 import { HashCoins, newCode } from './hashcoins.mjs';
-import { vector } from './vectors.mjs';
+import { summaryOf, vector } from './vectors.mjs';
 
 const B = vector('ballot.json');
-
-export function summaryOf(b) {
-  return {
-    id: b.manifest.election_id,
-    state: 'open',
-    manifest: b.manifest,
-    key_ceremony: { type: 'key-ceremony', version: 1, election_id: b.manifest.election_id, key: b.key },
-    base_hash: b.base_hash,
-  };
-}
 
 function selectionsOf(votes, manifest) {
   return manifest.questions.map((q) => votes[q.id]);

@@ -21,3 +21,14 @@ export function item(typed) {
   if ('bool' in typed) return typed.bool;
   throw new Error(`unknown item ${JSON.stringify(typed)}`);
 }
+
+/** An election summary (GET /api/elections/<id>) for the manifest and key of ballot.json. */
+export function summaryOf(b) {
+  return {
+    id: b.manifest.election_id,
+    state: 'open',
+    manifest: b.manifest,
+    key_ceremony: { type: 'key-ceremony', version: 1, election_id: b.manifest.election_id, key: b.key },
+    base_hash: b.base_hash,
+  };
+}
