@@ -10,9 +10,13 @@ it depends on that failed).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+from ..errors import KiemphieuCryptoError
 
 MAX_MESSAGES = 5
 """Failure messages kept per check (the counts keep every failure)."""
@@ -186,6 +190,15 @@ class Collector:
         tally = self._get(check_id)
         tally.applicable = False
         tally.skipped = reason
+
+    @contextmanager
+    def guard(self, check_id: str) -> Iterator[None]:
+        """Count a refusal raised inside the block as a failure of ``check_id``
+        (a record's fault never stops the verifier)."""
+        try:
+            yield
+        except (KiemphieuCryptoError, ValueError) as exc:
+            self.failed(check_id, f"refused: {exc}")
 
     def clean(self, check_id: str) -> bool:
         """The check ran and nothing failed in it (so far)."""

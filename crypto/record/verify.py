@@ -155,11 +155,13 @@ class _Verifier:
             for check in ("parameters", "verification-keys", "election-hash"):
                 r.skip(check, "key-ceremony.json cannot be read")
         else:
-            verified = steps.check_ceremony(r, ceremony, index.election_id, self.policy)
+            with r.guard("verification-keys"):
+                verified = steps.check_ceremony(r, ceremony, index.election_id, self.policy)
             if manifest is None:
                 r.skip("election-hash", "manifest.json cannot be read")
             else:
-                ctx = steps.build_context(r, manifest, ceremony, index, self.policy)
+                with r.guard("election-hash"):
+                    ctx = steps.build_context(r, manifest, ceremony, index, self.policy)
         if ctx is None:
             for check in AFTER_CONTEXT:
                 r.skip(check, "needs the election context (manifest and key)")
@@ -167,21 +169,27 @@ class _Verifier:
         members = None
         if trustees is None:
             r.skip("trustees", "trustees.json cannot be read")
-        elif steps.check_trustees(r, ctx, trustees):
-            members = trustees.trustees
+        else:
+            with r.guard("trustees"):
+                if steps.check_trustees(r, ctx, trustees):
+                    members = trustees.trustees
         if verified is None or members is None or shares is None:
             r.skip("test-decryption", "needs the checked ceremony, committee and shares.json")
         else:
             r.item("test-decryption", shares.election == ctx.hash, "shares of another election")
-            steps.check_test_shares(r, ctx, verified, members, shares.test)
+            with r.guard("test-decryption"):
+                steps.check_test_shares(r, ctx, verified, members, shares.test)
         roll = None if credentials is None else frozenset(credentials.keys)
         board = self.first_pass(ctx, roll)
         if credentials is None:
             r.skip("credentials", "credentials.json cannot be read")
         else:
-            steps.check_credentials(r, ctx, credentials, board.roll_payload)
+            with r.guard("credentials"):
+                steps.check_credentials(r, ctx, credentials, board.roll_payload)
         counted = self.counted_set(ctx, board, tally)
-        packed_ok = self.second_pass(ctx, board, tally, counted)
+        packed_ok = False
+        with r.guard("encrypted-tally"):
+            packed_ok = self.second_pass(ctx, board, tally, counted)
         if index.state is RecordState.CLOSED:
             for check in COMMITTEE:
                 r.not_applicable(check, "the record is of a closed election (no count yet)")
@@ -192,19 +200,21 @@ class _Verifier:
         else:
             if not packed_ok:
                 r.failed("tally-shares", "the packed tally they decrypt is not the board's")
-            steps.check_count(
-                r,
-                ctx,
-                members=members,
-                shares=shares,
-                tally=tally,
-                counts=counts,
-                result=result,
-                minutes=minutes,
-                credentials=credentials,
-            )
+            with r.guard("combination"):
+                steps.check_count(
+                    r,
+                    ctx,
+                    members=members,
+                    shares=shares,
+                    tally=tally,
+                    counts=counts,
+                    result=result,
+                    minutes=minutes,
+                    credentials=credentials,
+                )
         if minutes is not None:
-            steps.check_minutes(r, ctx, minutes, board.size, board.head)
+            with r.guard("minutes"):
+                steps.check_minutes(r, ctx, minutes, board.size, board.head)
         elif not r.has_failed("minutes"):
             r.skip("minutes", "minutes.json cannot be read")
         return r.finish(index.election_id, index.state.value)
@@ -393,6 +403,6 @@ class _Verifier:
         fits = found <= ctx.manifest.max_ballots
         r.item("encrypted-tally", fits, f"{found} ballots exceed the counters' 2^b − 1")
         r.item("encrypted-tally", recomputed == tally.tally, "the encrypted tally differs")
-        same = pack(ctx, tally.tally) == tally.packed
+        same = pack(ctx, recomputed) == tally.packed
         r.item("encrypted-tally", same, "the packed ciphertexts are not the tally's packing")
         return r.clean("encrypted-tally")

@@ -43,6 +43,7 @@ is the QĐ 96 manifest of tests/data/confidence.toml under another election id.
 from __future__ import annotations
 
 import dataclasses
+import io
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -428,3 +429,15 @@ def sample_casts(manifest: Manifest, voters: int, *, revotes: Sequence[int] = (0
     casts = [Cast(v, votes(v)) for v in range(voters)]
     casts += [Cast(v, votes(v + 1)) for v in revotes]
     return casts
+
+
+def record_bytes(
+    dealing: Dealing,
+    manifest: Manifest,
+    casts: Iterable[Cast],
+    options: RecordOptions | None = None,
+) -> tuple[bytes, RecordSummary]:
+    """:func:`write_record` into memory: the archive's bytes and the summary."""
+    buffer = io.BytesIO()
+    summary = write_record(dealing, manifest, casts, buffer, options)
+    return buffer.getvalue(), summary
