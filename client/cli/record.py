@@ -35,12 +35,13 @@ from kiemphieu.crypto.errors import KiemphieuCryptoError
 from kiemphieu.crypto.record import archive
 from kiemphieu.crypto.record.documents import RecordIndex
 
-from .connection import LocalError, UsageError, add_server_argument, guarded
+from .connection import LocalError, UsageError, guarded
 from .http import USER_AGENT, BadReply, NetworkError, ServerError, api_path, check_base_url
 
 DEFAULT_MAX_BYTES = 64 << 30
 """64 GiB: a million ballots of five confidence rows at 3072 bits, compressed."""
 CHUNK = 1 << 20
+DEFAULT_TIMEOUT_S = 1800.0
 RETRIES = 3
 
 
@@ -234,7 +235,16 @@ def register(verbs: Any) -> None:
     sub = parser.add_subparsers(dest="record_verb", metavar="ACTION", required=True)
     text = "download the record of a closed election (a zip; docs/record.md)"
     p = sub.add_parser("download", help=text, description=text)
-    add_server_argument(p, required=True)
+    p.add_argument("--server", required=True, metavar="URL", help="the server's URL")
+    # The first download of a state waits while the server builds the record
+    # (minutes for a large board): a long read time-out by default.
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT_S,
+        metavar="SECONDS",
+        help=f"how long to wait for the next bytes (default {DEFAULT_TIMEOUT_S:.0f})",
+    )
     p.add_argument("--election", required=True, metavar="ID", help="the election id")
     p.add_argument(
         "--out", type=Path, metavar="FILE", help="where to save it (default ID-record.zip)"
