@@ -49,6 +49,7 @@ def _serve(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--batch-window-ms", type=float, default=5.0)
+    parser.add_argument("--web-root", type=Path, help="serve the booth's pages from this folder")
     args = parser.parse_args(argv)
 
     config = ServerConfig(
@@ -59,6 +60,7 @@ def _serve(argv: list[str] | None = None) -> int:
         # the suites drive many elections through one server; tests/server/test_limits.py
         # checks the limiter itself
         admin_rate=RateLimit(100_000, 60.0),
+        web_root=args.web_root,
     )
     db = open_database(config.db_url)
     token = ensure_admin_token(db)
@@ -130,12 +132,14 @@ class ServerProcess:
         workers: int = 2,
         threads: int = 8,
         batch_window_ms: float = 5.0,
+        web_root: Path | None = None,
     ) -> None:
         self.db_url = db_url
         self.data_dir = data_dir
         self.workers = workers
         self.threads = threads
         self.batch_window_ms = batch_window_ms
+        self.web_root = web_root
         self.port = 0
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = data_dir / "server.log"
@@ -174,6 +178,8 @@ class ServerProcess:
             "--batch-window-ms",
             str(self.batch_window_ms),
         ]
+        if self.web_root is not None:
+            cmd += ["--web-root", str(self.web_root)]
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
                 cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
