@@ -22,6 +22,7 @@ import { BallotForm, reviewList } from './ballot-form.js';
 import { announce, clear, download, groupHex, setMessage, setParam, showStep } from './dom.js';
 import { chooseElection, fetchSummary, waitForRetry } from './election-picker.js';
 import { setLocalized, setText, startI18n } from './i18n.js';
+import { MARK, mark, markedPrecompute } from './marks.js';
 import { QrScanner, cameraAvailable } from './qr-scanner.js';
 
 const $ = (id) => document.getElementById(id);
@@ -173,7 +174,7 @@ function stopScan() {
 // ---- 3. the ballot ---------------------------------------------------------
 
 function ensurePrecompute() {
-  booth.precompute ??= startPrecompute(booth.election);
+  booth.precompute ??= markedPrecompute(() => startPrecompute(booth.election));
 }
 
 function stepBallot() {
@@ -233,7 +234,9 @@ async function stepReview() {
   const generation = ++booth.generation;
   try {
     await waitReady(precompute);
+    mark(MARK.sealStart);
     const sealed = await encryptBallot(booth.election, booth.credential, selections, { precompute });
+    mark(MARK.sealEnd);
     if (generation !== booth.generation) return;
     booth.sealed = sealed;
   } catch (err) {
@@ -267,6 +270,7 @@ function changeChoices() {
 
 async function cast() {
   if (booth.casting || !booth.sealed) return;
+  mark(MARK.cast);
   booth.casting = true;
   const { ballot, trackingCode } = booth.sealed;
   setActions({ cast: false, audit: false, change: false });
@@ -345,10 +349,12 @@ async function stepReceipt() {
   const verdict = $('receipt-verdict');
   setText(verdict, 'receipt.checking');
   showStep('receipt');
+  mark(MARK.receipt);
   announce('receipt.castAnnounce');
   try {
     const server = await getJson(paths.server());
     await verifyReceipt(booth.election, trackingCode, receipt, server.receipt_key);
+    mark(MARK.receiptChecked);
     setText(verdict, 'receipt.signatureOk');
     verdict.className = 'verdict-ok';
     verdict.dataset.verdict = 'ok';
