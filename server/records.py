@@ -31,6 +31,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import IO
 
+import nacl.signing
 from sqlalchemy import Connection
 
 from kiemphieu.crypto import SPEC_VERSION, codec
@@ -135,7 +136,7 @@ def _locked(folder: Path) -> Iterator[None]:
 def ensure_record(
     db: Database,
     contexts: ContextCache,
-    receipt_key: bytes,
+    receipt_seed: bytes,
     data_dir: Path,
     election_id: str,
 ) -> BuiltRecord:
@@ -152,7 +153,12 @@ def ensure_record(
         with _locked(folder):
             if not target.is_file():
                 _build_into(
-                    db, contexts.get(row), row, state=state, receipt_key=receipt_key, target=target
+                    db,
+                    contexts.get(row),
+                    row,
+                    state=state,
+                    receipt_seed=receipt_seed,
+                    target=target,
                 )
             for stale in folder.glob("*.zip"):
                 if stale.name != target.name:
@@ -166,13 +172,13 @@ def _build_into(
     row: ElectionRow,
     *,
     state: RecordState,
-    receipt_key: bytes,
+    receipt_seed: bytes,
     target: Path,
 ) -> None:
     fd, tmp = tempfile.mkstemp(prefix=".building-", suffix=".zip", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as out:
-            write_record(db, ctx, row, state=state, receipt_key=receipt_key, out=out)
+            write_record(db, ctx, row, state=state, receipt_seed=receipt_seed, out=out)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, target)
@@ -187,7 +193,7 @@ def write_record(
     row: ElectionRow,
     *,
     state: RecordState,
-    receipt_key: bytes,
+    receipt_seed: bytes,
     out: IO[bytes],
 ) -> RecordIndex:
     """Write the archive of ``row`` in ``state`` to the binary stream ``out``
@@ -235,11 +241,13 @@ def write_record(
             state=state,
             exported_at=exported_at(row),
             software=software(),
-            receipt_key=receipt_key,
+            receipt_key=bytes(nacl.signing.SigningKey(receipt_seed).verify_key),
             board_size=size,
             board_head=head,
             files=(),
-        )
+            signature=archive.ZERO_SIGNATURE,
+        ),
+        receipt_seed,
     )
 
 

@@ -45,6 +45,7 @@ class Tag(StrEnum):
     BOARD_ROLL = "board/roll"
     RECEIPT = "receipt"
     TRUSTEE_SHARES = "trustee/shares"
+    RECORD_INDEX = "record/index"
 
 
 def _item(x: Item) -> bytes:

@@ -12,16 +12,21 @@ timestamps, fixed permissions, files in name order, record.json last).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import zipfile
 from collections.abc import Iterator
 from typing import IO, TypeVar
 
+import nacl.signing
+
 from .. import codec
 from ..canonical_json import DEFAULT_MAX_BYTES
+from ..election.credential import verify_signature
 from ..errors import DecodeError, RecordError, RecordIntegrityError
 from ..primitives.threshold import MAX_TRUSTEES
+from ..primitives.transcript import Tag, digest
 from .documents import BoardSegment, RecordFile, RecordIndex
 
 T = TypeVar("T")
@@ -45,6 +50,21 @@ SEGMENT_MAX_BYTES = 512 * _MIB
 """Largest segment accepted (1,000 entries of the largest plausible ballots)."""
 INDEX_MAX_BYTES = 256 * _MIB
 _FIXED_DATE = (1980, 1, 1, 0, 0, 0)
+ZERO_SIGNATURE = bytes(64)
+
+
+def index_message(index: RecordIndex) -> bytes:
+    """H(record/index, canonical bytes of the index with a zero signature): what the
+    server signs with its receipt key (docs/record.md §2.1)."""
+    return digest(
+        Tag.RECORD_INDEX, codec.dumps(dataclasses.replace(index, signature=ZERO_SIGNATURE))
+    )
+
+
+def verify_index_signature(index: RecordIndex) -> RecordIndex:
+    """Check the index's signature by its ``receipt_key``; raises InvalidSignature."""
+    verify_signature(index.receipt_key, index_message(index), index.signature)
+    return index
 
 
 def segment_name(number: int) -> str:
@@ -117,24 +137,19 @@ class RecordWriter:
         self._put(name, data)
         self._files.append(RecordFile(name, len(data), hashlib.sha256(data).digest()))
 
-    def finish(self, index: RecordIndex) -> RecordIndex:
-        """Write ``record.json`` from ``index`` with the list of files written,
-        close the zip, and return the index as written."""
+    def finish(self, index: RecordIndex, server_seed: bytes) -> RecordIndex:
+        """Write ``record.json``: ``index`` with the list of files written, signed
+        with the server's Ed25519 seed (its public key must be the index's
+        ``receipt_key``); close the zip and return the index as written."""
         if self._finished:
             raise RecordError("the record is already finished")
+        key = nacl.signing.SigningKey(server_seed)
+        if bytes(key.verify_key) != index.receipt_key:
+            raise RecordError("the signing seed is not the one of the index's receipt key")
         files = tuple(sorted(self._files, key=lambda f: f.name))
-        final = RecordIndex(
-            spec_version=index.spec_version,
-            election_id=index.election_id,
-            election=index.election,
-            state=index.state,
-            exported_at=index.exported_at,
-            software=index.software,
-            receipt_key=index.receipt_key,
-            board_size=index.board_size,
-            board_head=index.board_head,
-            files=files,
-        )
+        unsigned = dataclasses.replace(index, files=files, signature=ZERO_SIGNATURE)
+        signature = bytes(key.sign(index_message(unsigned)).signature)
+        final = dataclasses.replace(unsigned, signature=signature)
         self._put(INDEX, codec.dumps(final))
         self._zip.close()
         self._finished = True

@@ -50,7 +50,10 @@ class RecordFile:
 class RecordIndex:
     """``record.json``: what the archive holds and the hash of every other file
     (docs/record.md §2.1). ``election`` is H_E; ``board_size`` and
-    ``board_head`` are the board's when the record was exported."""
+    ``board_head`` are the board's when the record was exported; ``signature``
+    is the server's Ed25519 signature by ``receipt_key`` over
+    H(record/index, canonical bytes with a zero signature), which binds every
+    byte of the record (each file through its SHA-256)."""
 
     spec_version: Annotated[int, SmallInt(1, 1000)]
     election_id: Annotated[str, Text(1, 48)]
@@ -62,6 +65,7 @@ class RecordIndex:
     board_size: Annotated[int, SmallInt(3, MAX_POSITION + 1)]
     board_head: Annotated[bytes, Bytes(32)]
     files: Annotated[tuple[RecordFile, ...], Items(1, MAX_FILES)]
+    signature: Annotated[bytes, Bytes(64)]
 
 
 @document("trustee-list", 1)

@@ -24,11 +24,12 @@ from ..election.manifest import Manifest
 from ..election.result import ElectionResult, compute_result
 from ..election.tally import TallyCounts, unpack
 from ..election.trustee import SharePurpose, Trustee, TrusteeShares, verify_shares
-from ..errors import KiemphieuCryptoError
+from ..errors import InvalidSignature, KiemphieuCryptoError
 from ..primitives.combination import DecryptionShare, VerifiedDecryptionShare, combine
 from ..primitives.paillier import KeyPolicy
 from ..primitives.proofs.modulus import verify_modulus
 from ..primitives.threshold import ceremony_plaintext, check_verification_keys
+from .archive import verify_index_signature
 from .documents import (
     CredentialList,
     MinutesRecord,
@@ -38,6 +39,18 @@ from .documents import (
     TrusteeList,
 )
 from .report import Collector
+
+
+def check_index_signature(r: Collector, index: RecordIndex) -> None:
+    """The server's signature over record.json by its receipt key (docs/record.md
+    §2.1): through the files' SHA-256 it binds every byte, including fields no
+    other check reaches (trustee names, the export time)."""
+    try:
+        verify_index_signature(index)
+    except InvalidSignature:
+        r.item("index", False, "record.json is not signed by its receipt key")
+    else:
+        r.item("index", True, "")
 
 
 def check_ceremony(

@@ -146,6 +146,7 @@ class _Verifier:
         minutes = self.load(MinutesRecord, names.MINUTES)
         self.check_index_files(shares)
         r.item("index", index.spec_version == SPEC_VERSION, f"spec version {index.spec_version}")
+        steps.check_index_signature(r, index)
         if manifest is not None:
             same = manifest.election_id == index.election_id
             r.item("index", same, "record.json names another election than the manifest")

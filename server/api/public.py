@@ -229,7 +229,7 @@ def get_record(election_id: str) -> Response:
     its ETag the SHA-256 of its record.json; HEAD, If-None-Match and Range work."""
     svc = services()
     built = records.ensure_record(
-        svc.db, svc.contexts, svc.identity.receipt_public_key, svc.config.data_dir, election_id
+        svc.db, svc.contexts, svc.identity.receipt_seed, svc.config.data_dir, election_id
     )
     resp = send_file(
         built.path,

@@ -4,7 +4,6 @@ text and JSON reports, a tampered record named, downloads, the progress bar."""
 from __future__ import annotations
 
 import functools
-import hashlib
 import http.server
 import io
 import json
@@ -15,11 +14,16 @@ import pytest
 
 from kiemphieu.client.cli.observer import ProgressBar
 from kiemphieu.crypto.canonical_json import canonical_bytes
-from kiemphieu.crypto.record.archive import INDEX
 from kiemphieu.crypto.record.report import CHECK_IDS
 
 from ..conftest import make_manifest
-from ..support.record_factory import RecordOptions, record_bytes, sample_casts, with_rules
+from ..support.record_factory import (
+    RecordOptions,
+    record_bytes,
+    reseal,
+    sample_casts,
+    with_rules,
+)
 
 TEST_KEYS = "--allow-test-keys"
 
@@ -31,7 +35,9 @@ def records(dealing, tmp_path_factory):
     (with the index's hash updated, so the change reaches the checks)."""
     folder = tmp_path_factory.mktemp("records")
     manifest = with_rules(make_manifest(), dealing)
-    data, _ = record_bytes(dealing, manifest, sample_casts(manifest, 3), RecordOptions(voters=3))
+    data, summary = record_bytes(
+        dealing, manifest, sample_casts(manifest, 3), RecordOptions(voters=3)
+    )
     good = folder / "good.zip"
     good.write_bytes(data)
     src = zipfile.ZipFile(io.BytesIO(data))
@@ -40,15 +46,10 @@ def records(dealing, tmp_path_factory):
     answer = segment["items"][3]["ballot"]["answers"][1]
     answer["ciphertexts"][0] = answer["ciphertexts"][0][:-1] + "3"
     files["board/000000.json"] = canonical_bytes(segment)
-    index = json.loads(files[INDEX])
-    for f in index["files"]:
-        raw = files[f["name"]]
-        f["size"], f["sha256"] = len(raw), hashlib.sha256(raw).hexdigest()
-    files[INDEX] = canonical_bytes(index)
     bad = folder / "tampered.zip"
-    with zipfile.ZipFile(bad, "w") as zf:
-        for name, raw in files.items():
-            zf.writestr(name, raw)
+    bad.write_bytes(
+        reseal(data, {"board/000000.json": files["board/000000.json"]}, summary.server_seed)
+    )
     return good, bad
 
 

@@ -43,8 +43,10 @@ is the QĐ 96 manifest of tests/data/confidence.toml under another election id.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import io
 import secrets
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,7 +55,7 @@ from typing import IO
 import nacl.public
 import nacl.signing
 
-from kiemphieu.crypto import SPEC_VERSION
+from kiemphieu.crypto import SPEC_VERSION, codec
 from kiemphieu.crypto.election.ballot import Ballot, Vote, encrypt_ballot, tracking_code
 from kiemphieu.crypto.election.board import (
     BoardEntry,
@@ -86,6 +88,7 @@ from kiemphieu.crypto.record.archive import (
     CEREMONY,
     COUNTS,
     CREDENTIALS,
+    INDEX,
     MANIFEST,
     MINUTES,
     RESULT,
@@ -93,6 +96,7 @@ from kiemphieu.crypto.record.archive import (
     TALLY,
     TRUSTEES,
     RecordWriter,
+    index_message,
 )
 from kiemphieu.crypto.record.documents import (
     SEGMENT_ENTRIES,
@@ -100,6 +104,7 @@ from kiemphieu.crypto.record.documents import (
     BoardSegment,
     CredentialList,
     MinutesRecord,
+    RecordFile,
     RecordIndex,
     RecordState,
     ShareList,
@@ -158,6 +163,37 @@ class RecordSummary:
     counts: TallyCounts | None
     result: ElectionResult | None
     combined_by: tuple[int, ...]
+    server_seed: bytes = field(repr=False, default=b"")
+    """The server's receipt seed, which signed the receipts and record.json."""
+
+
+def reseal(data: bytes, changes: dict[str, bytes], server_seed: bytes | None) -> bytes:
+    """The archive ``data`` with files replaced by ``changes``, the index's sizes
+    and hashes following them and, when ``server_seed`` is given, record.json
+    signed again: what a forger holding the server's key could publish, so a
+    change reaches the semantic checks instead of the integrity or signature ones.
+    ``changes`` may replace record.json itself (its fields, before relisting)."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    files = {i.filename: src.read(i) for i in src.infolist()}
+    files.update({k: v for k, v in changes.items() if k != INDEX})
+    index = codec.loads(RecordIndex, changes.get(INDEX, files[INDEX]), max_bytes=1 << 28)
+    listed = tuple(
+        RecordFile(f.name, len(files[f.name]), hashlib.sha256(files[f.name]).digest())
+        if f.name in changes and f.name in files
+        else f
+        for f in index.files
+    )
+    index = dataclasses.replace(index, files=listed)
+    if server_seed is not None:
+        unsigned = dataclasses.replace(index, signature=bytes(64))
+        signature = nacl.signing.SigningKey(server_seed).sign(index_message(unsigned)).signature
+        index = dataclasses.replace(unsigned, signature=bytes(signature))
+    files[INDEX] = codec.dumps(index)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for name, raw in files.items():
+            zf.writestr(name, raw)
+    return out.getvalue()
 
 
 def with_rules(
@@ -375,7 +411,9 @@ class RecordBuilder:
                 board_size=board_size,
                 board_head=board_head,
                 files=(),
-            )
+                signature=bytes(64),
+            ),
+            self.server_seed,
         )
         return RecordSummary(
             index=index,
@@ -390,6 +428,7 @@ class RecordBuilder:
             counts=counts,
             result=result,
             combined_by=combined_by,
+            server_seed=self.server_seed,
         )
 
 

@@ -3,16 +3,28 @@ reader refuses before any verification, and the writer's determinism."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
 import zipfile
 
+import nacl.signing
 import pytest
 
 from kiemphieu.crypto.canonical_json import canonical_bytes
-from kiemphieu.crypto.errors import DecodeError, RecordError, RecordIntegrityError
-from kiemphieu.crypto.record.archive import INDEX, RecordArchive, RecordWriter
+from kiemphieu.crypto.errors import (
+    DecodeError,
+    InvalidSignature,
+    RecordError,
+    RecordIntegrityError,
+)
+from kiemphieu.crypto.record.archive import (
+    INDEX,
+    RecordArchive,
+    RecordWriter,
+    verify_index_signature,
+)
 from kiemphieu.crypto.record.documents import RecordState, TrusteeList
 
 from ..support.record_factory import RecordOptions, confidence_manifest, record_bytes, sample_casts
@@ -61,16 +73,32 @@ def test_valid_record_opens_and_every_file_reads(record):
     assert [s.start for s in archive.segments()] == [0, 2, 4]
 
 
-def test_writer_is_deterministic(record):
+SEED = bytes(range(32))
+
+
+def test_writer_is_deterministic_and_signs_the_index(record):
     archive = open_archive(record)
+    key = bytes(nacl.signing.SigningKey(SEED).verify_key)
+    index = dataclasses.replace(archive.index, receipt_key=key)
     out1, out2 = io.BytesIO(), io.BytesIO()
     for out in (out1, out2):
         writer = RecordWriter(out)
         for seg in archive.segments():
             writer.add_segment(seg)
         writer.add("trustees.json", archive.load(TrusteeList, "trustees.json"))
-        writer.finish(archive.index)
+        written = writer.finish(index, SEED)
     assert out1.getvalue() == out2.getvalue()
+    again = open_archive(out1.getvalue()).index
+    assert again == written
+    assert verify_index_signature(again) is again
+    with pytest.raises(InvalidSignature):
+        verify_index_signature(dataclasses.replace(again, exported_at="2030-01-01T00:00:00Z"))
+
+
+def test_writer_refuses_a_seed_of_another_key(record):
+    writer = RecordWriter(io.BytesIO())
+    with pytest.raises(RecordError, match="seed"):
+        writer.finish(open_archive(record).index, SEED)
 
 
 def test_not_a_zip():

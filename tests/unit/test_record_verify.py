@@ -33,6 +33,7 @@ from ..support.record_factory import (
     RecordOptions,
     confidence_manifest,
     record_bytes,
+    reseal,
     sample_casts,
     with_rules,
 )
@@ -118,27 +119,20 @@ def test_production_policy_refuses_test_keys(full):
 # --- mutations ------------------------------------------------------------------
 
 
-def rewrite(data: bytes, changes: dict[str, bytes], *, update_index: bool = True) -> bytes:
-    """The archive with files replaced; the index's sizes and hashes follow
-    unless ``update_index`` is False. ``record.json`` may be replaced too."""
-    import hashlib
-
-    src = zipfile.ZipFile(io.BytesIO(data))
-    files = {i.filename: src.read(i) for i in src.infolist()}
-    files.update({k: v for k, v in changes.items() if k != INDEX})
-    index = json.loads(changes.get(INDEX, files[INDEX]))
-    if update_index:
-        for entry in index["files"]:
-            if entry["name"] in changes:
-                raw = files[entry["name"]]
-                entry["size"] = len(raw)
-                entry["sha256"] = hashlib.sha256(raw).hexdigest()
-    files[INDEX] = canonical_bytes(index)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as zf:
-        for name, raw in files.items():
-            zf.writestr(name, raw)
-    return out.getvalue()
+def rewrite(record, changes: dict[str, bytes], *, update_index: bool = True) -> bytes:
+    """The archive of ``record`` (data, summary) with files replaced. Unless
+    ``update_index`` is False, the index's sizes and hashes follow and the index
+    is signed again with the server's seed, so the change reaches the checks."""
+    data, summary = record
+    if not update_index:
+        src = zipfile.ZipFile(io.BytesIO(data))
+        files = {i.filename: src.read(i) for i in src.infolist()} | changes
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as zf:
+            for name, raw in files.items():
+                zf.writestr(name, raw)
+        return out.getvalue()
+    return reseal(data, changes, summary.server_seed)
 
 
 def leaves(value, path=""):
@@ -202,8 +196,10 @@ def set_at(doc, path: str, new):
 
 UNBOUND = re.compile(r"trustees\.json:trustees\[\*\]\.(name|role|encryption_key)$|"
                      r"record\.json:(exported_at|software)$")  # fmt: skip
-"""Fields no party signs or hashes: the committee's names and sealing keys
-(printed in the minutes, checked by people) and the export's metadata."""
+"""Fields that only the server's signature over record.json binds (through the
+files' hashes): the committee's names and sealing keys (printed in the minutes,
+checked by people) and the export's metadata. A change to them must fail the
+``index`` check unless the forger holds the server's receipt key."""
 
 EXPECTED = [
     (r"record\.json:files.*sha256|record\.json:files.*size", {"files"}),
@@ -261,8 +257,7 @@ def test_every_field_change_fails_the_right_check(small):
     wrong: list[str] = []
     for (kind, general), (name, path, value) in field_paths(data):
         where = f"{kind.replace('*', '000000') if kind.startswith('board') else kind}:{general}"
-        if UNBOUND.match(f"{kind}:{general}"):
-            continue
+        unbound = UNBOUND.match(f"{kind}:{general}") is not None
         new = mutate(path, value)
         if new is None:
             continue
@@ -271,7 +266,10 @@ def test_every_field_change_fails_the_right_check(small):
         raw = canonical_bytes(doc)
         kinds.add(type(value).__name__ if not path.endswith("#len") else "length")
         try:
-            changed = rewrite(data, {name: raw})
+            # Fields only the server's signature binds are changed without signing
+            # again (and so is the signature itself); the others are re-signed.
+            forged = unbound or (name == INDEX and path == "signature")
+            changed = reseal(data, {name: raw}, None if forged else small[1].server_seed)
             report = verify(changed)
         except RecordError:
             assert name == INDEX and path.startswith("files"), (name, path)
@@ -279,7 +277,11 @@ def test_every_field_change_fails_the_right_check(small):
         tried += 1
         failed = {c.id for c in report.failed}
         assert not report.ok, f"{name}:{path} changed and the record still verifies"
-        want = expected_checks(where.replace("board/000000", f"board/{name[6:12]}"))
+        want = (
+            {"index"}
+            if unbound
+            else expected_checks(where.replace("board/000000", f"board/{name[6:12]}"))
+        )
         if not failed & want:
             if "format" not in failed:
                 wrong.append(f"{name}:{path}: failed {sorted(failed)}, expected {sorted(want)}")
@@ -295,7 +297,7 @@ def test_changed_file_without_new_hash_fails_integrity(full):
     src = zipfile.ZipFile(io.BytesIO(data))
     doc = json.loads(src.read("result.json"))
     doc["returned"] += 1
-    report = verify(rewrite(data, {"result.json": canonical_bytes(doc)}, update_index=False))
+    report = verify(rewrite(full, {"result.json": canonical_bytes(doc)}, update_index=False))
     assert report.check("files").status is Status.FAILED
     assert "result.json" in report.check("files").failures[0]
     assert report.check("result").status is Status.SKIPPED
@@ -333,7 +335,7 @@ def test_two_workers_give_the_same_report(full):
     src = zipfile.ZipFile(io.BytesIO(data))
     doc = json.loads(src.read("board/000001.json"))
     doc["items"][0]["ballot"]["signature"] = "00" * 64
-    tampered = rewrite(data, {"board/000001.json": canonical_bytes(doc)})
+    tampered = rewrite(full, {"board/000001.json": canonical_bytes(doc)})
     for record in (data, tampered):
         assert verify(record, workers=2).to_json() == verify(record).to_json()
     assert verify(tampered).check("ballots").failed == 1

@@ -33,6 +33,7 @@ export const Tag = Object.freeze({
   BOARD_ROLL: 'board/roll',
   RECEIPT: 'receipt',
   TRUSTEE_SHARES: 'trustee/shares',
+  RECORD_INDEX: 'record/index',
 });
 
 const KNOWN_TAGS = new Set(Object.values(Tag));
