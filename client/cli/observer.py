@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import tempfile
 import time
@@ -64,6 +65,12 @@ def register(verbs: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         metavar="ADDRESS",
         help="check ballots on an existing Dask cluster (scheduler address, e.g. "
         "tcp://10.0.0.5:8786; needs the 'dask' extra)",
+    )
+    p.add_argument(
+        "--server-key",
+        metavar="HEX",
+        help="the server's receipt key as you know it (from your receipt, GET /api/server "
+        "or the minutes): the record must be signed by it",
     )
     p.add_argument(
         "--allow-test-keys",
@@ -168,6 +175,14 @@ def render(report: VerificationReport, out: TextIO) -> None:
         print("The record does NOT verify: checks that apply could not run.", file=out)
 
 
+def _server_key(text: str | None) -> bytes | None:
+    if text is None:
+        return None
+    if not re.fullmatch(r"[0-9a-fA-F]{64}", text):
+        raise UsageError("--server-key takes the 32-byte key as 64 hex digits")
+    return bytes.fromhex(text)
+
+
 def run(args: argparse.Namespace, *, stderr: TextIO | None = None) -> int:
     err = stderr if stderr is not None else sys.stderr
     if args.workers < 1:
@@ -175,6 +190,7 @@ def run(args: argparse.Namespace, *, stderr: TextIO | None = None) -> int:
     if args.max_download < 1:
         raise UsageError("--max-download must be at least 1 MiB")
     policy = KeyPolicy.TESTING if args.allow_test_keys else KeyPolicy.STANDARD
+    expected = _server_key(args.server_key)
     bar = ProgressBar(err) if err.isatty() and not args.json else None
     progress: Callable[[str, int, int], None] | None = bar
     with open_record(args.record, args.max_download * MIB, args.timeout) as stream:
@@ -183,9 +199,15 @@ def run(args: argparse.Namespace, *, stderr: TextIO | None = None) -> int:
         except (RecordError, KiemphieuCryptoError) as exc:
             raise LocalError(f"{args.record} is not an election record: {exc}") from None
         with archive:
+            index = archive.index
             try:
                 report = verify_record(
-                    archive, policy, workers=args.workers, dask=args.dask, progress=progress
+                    archive,
+                    policy,
+                    workers=args.workers,
+                    dask=args.dask,
+                    progress=progress,
+                    receipt_key=expected,
                 )
             except ParameterError as exc:
                 raise UsageError(str(exc)) from None
@@ -199,6 +221,8 @@ def run(args: argparse.Namespace, *, stderr: TextIO | None = None) -> int:
         sys.stdout.write("\n")
     else:
         render(report, sys.stdout)
+        print(f"Election fingerprint (H_E): {index.election.hex()}")
+        print(f"Signed by the server key:   {index.receipt_key.hex()}")
     if report.ok:
         return int(ExitCode.OK)
     names = ", ".join(c.id for c in report.failed) or "checks that could not run"

@@ -41,10 +41,13 @@ from .documents import (
 from .report import Collector
 
 
-def check_index_signature(r: Collector, index: RecordIndex) -> None:
+def check_index_signature(r: Collector, index: RecordIndex, expected: bytes | None) -> None:
     """The server's signature over record.json by its receipt key (docs/record.md
     §2.1): through the files' SHA-256 it binds every byte, including fields no
-    other check reaches (trustee names, the export time)."""
+    other check reaches (trustee names, the export time). ``expected``: the
+    server's key as the observer knows it, when given."""
+    if expected is not None:
+        r.item("index", index.receipt_key == expected, "signed by another key than expected")
     try:
         verify_index_signature(index)
     except InvalidSignature:

@@ -89,8 +89,13 @@ def verify_record(
     workers: int = 1,
     dask: str | None = None,
     progress: Progress | None = None,
+    receipt_key: bytes | None = None,
 ) -> VerificationReport:
     """Verify ``archive`` under ``policy`` and report every check.
+
+    ``receipt_key``, when the observer knows the server's key from elsewhere
+    (its receipts, ``GET /api/server``, the minutes), must be the one that
+    signed the record (checked under ``index``).
 
     ``workers`` > 1 checks segments in that many processes; ``dask`` (a
     scheduler address) runs them on an existing Dask cluster instead.
@@ -98,7 +103,7 @@ def verify_record(
     options or an unreachable cluster), never for a fault of the record.
     """
     with SegmentRunner(workers, dask) as runner:
-        return _Verifier(archive, policy, runner, progress).run()
+        return _Verifier(archive, policy, runner, progress, receipt_key).run()
 
 
 class _Verifier:
@@ -108,7 +113,9 @@ class _Verifier:
         policy: KeyPolicy,
         runner: SegmentRunner,
         progress: Progress | None,
+        receipt_key: bytes | None = None,
     ) -> None:
+        self.expected_key = receipt_key
         self.archive = archive
         self.index = archive.index
         self.policy = policy
@@ -146,7 +153,7 @@ class _Verifier:
         minutes = self.load(MinutesRecord, names.MINUTES)
         self.check_index_files(shares)
         r.item("index", index.spec_version == SPEC_VERSION, f"spec version {index.spec_version}")
-        steps.check_index_signature(r, index)
+        steps.check_index_signature(r, index, self.expected_key)
         if manifest is not None:
             same = manifest.election_id == index.election_id
             r.item("index", same, "record.json names another election than the manifest")

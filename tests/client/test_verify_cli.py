@@ -14,6 +14,7 @@ import pytest
 
 from kiemphieu.client.cli.observer import ProgressBar
 from kiemphieu.crypto.canonical_json import canonical_bytes
+from kiemphieu.crypto.record.archive import RecordArchive
 from kiemphieu.crypto.record.report import CHECK_IDS
 
 from ..conftest import make_manifest
@@ -163,3 +164,17 @@ def test_progress_bar_draws_and_clears():
     assert "10/10 (100%)" in out.getvalue()
     bar.end()
     assert out.getvalue().endswith("\r")
+
+
+def test_server_key_pins_the_signer(cli, records):
+    good = records[0]
+    with RecordArchive(io.BytesIO(good.read_bytes())) as archive:
+        key = archive.index.receipt_key.hex()
+    r = cli("verify", good, TEST_KEYS, "--server-key", key)
+    assert r.code == 0, r.err
+    assert f"Signed by the server key:   {key}" in r.out
+    other = "11" * 32
+    r = cli("verify", good, TEST_KEYS, "--server-key", other)
+    assert r.code == 5
+    assert "signed by another key than expected" in r.out
+    assert cli("verify", good, TEST_KEYS, "--server-key", "zz").code == 2
