@@ -30,28 +30,49 @@ export function fiatShamir(pk, st, a) {
   return challenge(Tag.MEMBERSHIP_PROOF, st.context, st.credential, st.question, st.part, pk.n, st.allowed, st.c, a);
 }
 
+/** Check the nonces of one proof: r and w units modulo n, each (e, z) in range. */
+function checkNonces(pk, { r, pairs, w }) {
+  for (const { e, z } of pairs) {
+    if (!(e >= 0n && e < E_MOD && isUnit(z, pk.n))) throw new RangeError('nonces out of range');
+  }
+  if (!isUnit(w, pk.n) || !isUnit(r, pk.n)) throw new RangeError('r and w must be units modulo n');
+}
+
+/**
+ * The bases whose n-th powers mod n² one proof needs besides r^n, in order:
+ * z·r^(−e) mod n per simulated pair (draw order), then w. Each is a unit
+ * modulo n, so its n-th power can be taken anywhere (a worker) and handed
+ * back to proofFromPowers.
+ */
+export function proofBases(pk, nonces) {
+  checkNonces(pk, nonces);
+  const rInv = modInverse(nonces.r, pk.n);
+  return [...nonces.pairs.map(({ e, z }) => (z * modPow(rInv, e, pk.n)) % pk.n), nonces.w];
+}
+
+/** The precomputation of one proof from the n-th powers of its proofBases, in the same order. */
+export function proofFromPowers({ r, rn, pairs, w }, powers) {
+  if (powers.length !== pairs.length + 1) throw new RangeError('wrong number of n-th powers');
+  const sims = pairs.map(({ e, z }, i) => ({ e, z, t: powers[i] }));
+  return { r, rn, w, wn: powers[pairs.length], sims };
+}
+
 /**
  * The n-th powers of one proof for randomness r (with rn = r^n mod n² if known):
  * `pairs` are the k − 1 simulated (e, z) in draw order, `w` the true branch's nonce.
  */
 export function precomputeProof(pk, { r, rn, pairs, w }, tick = () => {}) {
-  for (const { e, z } of pairs) {
-    if (!(e >= 0n && e < E_MOD && isUnit(z, pk.n))) throw new RangeError('nonces out of range');
-  }
-  if (!isUnit(w, pk.n) || !isUnit(r, pk.n)) throw new RangeError('r and w must be units modulo n');
+  const bases = proofBases(pk, { r, pairs, w });
   if (rn === undefined) {
     rn = pk.rn(r);
     tick();
   }
-  const rInv = modInverse(r, pk.n);
-  const sims = pairs.map(({ e, z }) => {
-    const t = pk.rn((z * modPow(rInv, e, pk.n)) % pk.n);
+  const powers = bases.map((x) => {
+    const y = pk.rn(x);
     tick();
-    return { e, z, t };
+    return y;
   });
-  const wn = pk.rn(w);
-  tick();
-  return { r, rn, w, wn, sims };
+  return proofFromPowers({ r, rn, pairs, w }, powers);
 }
 
 /**

@@ -1,25 +1,37 @@
-// A running precomputation for one ballot: in a module Web Worker
-// (worker.js) in the browser, inline where there is no Worker (node tests).
+// A running precomputation for one ballot: the coins are drawn here, on the
+// page's side, and the independent n-th powers are shared out to a pool of
+// module Web Workers (workerpool.js, worker.js); inline where there is no
+// Worker (node tests).
 
-import { planOf, precomputeBallot, systemCoins } from './precompute.js';
+import { assembleBallot, basesOf, drawBallot, planOf, precomputeBallot, systemCoins } from './precompute.js';
+import { PowerPool, poolSize, spawnModuleWorker } from './workerpool.js';
 
 /**
  * Started by startPrecompute(election). `.ready` resolves when done,
  * `.progress` runs 0..1 (and `.onprogress(progress)` is called), `.take()`
  * hands the result out once, `.terminate()` stops the work.
+ *
+ * Options: `workerUrl` (default ./worker.js next to this module), `inline`
+ * (no workers), `coins` (tests only: deterministic coins, drawn in the same
+ * order either way), `workers` (pool size, default from the device's
+ * hardwareConcurrency), `spawn(url)` (how a worker is made; default a module
+ * Web Worker, node tests pass worker_threads).
  */
 export class Precompute {
   #result = null;
   #taken = false;
-  #worker = null;
+  #pool = null;
   #failed = null;
 
-  constructor(election, { workerUrl, coins, inline } = {}) {
+  constructor(election, { workerUrl, coins, inline, workers, spawn } = {}) {
     this.progress = 0;
     this.onprogress = null;
     const plan = planOf(election);
-    const useWorker = !inline && coins === undefined && typeof Worker !== 'undefined';
-    this.ready = useWorker ? this.#inWorker(plan, workerUrl) : this.#inline(plan, coins ?? systemCoins);
+    const canSpawn = spawn !== undefined || typeof Worker !== 'undefined';
+    this.ready =
+      !inline && canSpawn
+        ? this.#inPool(plan, coins ?? systemCoins, { workerUrl, workers, spawn: spawn ?? spawnModuleWorker })
+        : this.#inline(plan, coins ?? systemCoins);
     this.ready.catch((error) => {
       this.#failed = error;
     });
@@ -36,30 +48,15 @@ export class Precompute {
     this.#report(1, 1);
   }
 
-  #inWorker(plan, workerUrl) {
+  async #inPool(plan, coins, { workerUrl, workers, spawn }) {
+    // Runs synchronously up to the first await: coins drawn, workers started.
+    const drawn = drawBallot(plan, coins);
+    const bases = basesOf(drawn);
     const url = workerUrl ?? new URL('./worker.js', import.meta.url);
-    const worker = new Worker(url, { type: 'module' });
-    this.#worker = worker;
-    return new Promise((resolve, reject) => {
-      worker.onmessage = ({ data }) => {
-        if (data.type === 'progress') {
-          this.#report(data.done, data.total);
-        } else if (data.type === 'result') {
-          this.#result = data.pre;
-          this.#report(1, 1);
-          worker.terminate();
-          resolve();
-        } else {
-          worker.terminate();
-          reject(new Error(`precomputation failed: ${data.message}`));
-        }
-      };
-      worker.onerror = (event) => {
-        worker.terminate();
-        reject(new Error(`precomputation worker failed: ${event.message ?? 'unknown error'}`));
-      };
-      worker.postMessage({ type: 'precompute', plan });
-    });
+    this.#pool = new PowerPool(url, poolSize(bases.length, workers), spawn);
+    const powers = await this.#pool.powers(drawn.pk.n, bases, (done, total) => this.#report(done, total));
+    this.#result = assembleBallot(drawn, powers);
+    this.#report(1, 1);
   }
 
   /** The finished precomputation, once; a second ballot needs a fresh Precompute. */
@@ -73,9 +70,9 @@ export class Precompute {
     return result;
   }
 
-  /** Stop the worker; the precomputation can no longer be taken. */
+  /** Stop the workers; the precomputation can no longer be taken. */
   terminate() {
-    if (this.#worker) this.#worker.terminate();
+    if (this.#pool) this.#pool.terminate();
     this.#taken = true;
     this.#result = null;
   }

@@ -2,11 +2,13 @@
 // every coin in the order Python's encrypt_ballot draws it (per question in
 // manifest order, per part in part order: r = unit(n), then k − 1 simulated
 // pairs e = bits(128), z = unit(n), then w = unit(n); after the parts of a
-// multiple choice the sum proof's pairs and w) and compute the n-th powers.
-// The same function runs in the Web Worker (worker.js) and inline.
+// multiple choice the sum proof's pairs and w), list the independent bases
+// whose n-th powers mod n² the proofs need, and put the powers together.
+// The powers are taken inline (precomputeBallot) or by a pool of Web Workers
+// (workerpool.js); the coins never leave this side.
 
 import { bigIntToHex, hexToBigInt, randomBits, randomUnit } from './bigint.js';
-import { precomputeProof } from './membership.js';
+import { proofBases, proofFromPowers } from './membership.js';
 import { PaillierKey } from './paillier.js';
 import { CHALLENGE_BITS } from './transcript.js';
 
@@ -48,7 +50,7 @@ export function recording(coins) {
   };
 }
 
-function draw(coins, n, k) {
+function drawProof(coins, n, k) {
   const pairs = [];
   for (let i = 0; i < k - 1; i++) {
     const e = coins.bits(CHALLENGE_BITS);
@@ -58,31 +60,80 @@ function draw(coins, n, k) {
 }
 
 /**
- * Draw and compute one ballot's precomputation for `plan` from `coins`;
- * `onPower(done, total)` is called after each n-th power.
- * Returns {n, plan, coins: [drawn values in order], questions: [{parts, sum}]}.
+ * Draw every coin of one ballot for `plan` from `coins`, in encrypt_ballot's
+ * order; no exponentiation yet. Returns {plan, pk, coins: [drawn values in
+ * order], questions: [{parts: [{r, pairs, w}], sum: {r, pairs, w} | null}]}.
  */
-export function precomputeBallot(plan, coins = systemCoins, onPower = () => {}) {
+export function drawBallot(plan, coins = systemCoins) {
   const pk = new PaillierKey(hexToBigInt(plan.n));
   const rec = recording(coins);
-  const total = powersOf(plan);
-  let done = 0;
-  const tick = () => onPower(++done, total);
   const questions = plan.questions.map((q) => {
     const parts = [];
     for (let p = 0; p < q.parts; p++) {
       const r = rec.unit(pk.n);
-      parts.push(precomputeProof(pk, { r, ...draw(rec, pk.n, q.k) }, tick));
+      parts.push({ r, ...drawProof(rec, pk.n, q.k) });
     }
     let sum = null;
     if (q.sumK) {
       const r = parts.reduce((acc, x) => (acc * x.r) % pk.n, 1n);
-      const rn = parts.reduce((acc, x) => (acc * x.rn) % pk.n2, 1n);
-      sum = precomputeProof(pk, { r, rn, ...draw(rec, pk.n, q.sumK) }, tick);
+      sum = { r, ...drawProof(rec, pk.n, q.sumK) };
     }
     return { parts, sum };
   });
-  return { n: plan.n, plan, coins: rec.drawn, questions };
+  return { plan, pk, coins: rec.drawn, questions };
+}
+
+/**
+ * The units modulo n whose n-th powers mod n² the drawn ballot needs, in a
+ * fixed order (per part r then its proofBases, then the sum proof's
+ * proofBases): powersOf(plan) of them, independent of one another.
+ */
+export function basesOf(drawn) {
+  const { pk } = drawn;
+  return drawn.questions.flatMap(({ parts, sum }) => [
+    ...parts.flatMap((part) => [part.r, ...proofBases(pk, part)]),
+    ...(sum ? proofBases(pk, sum) : []),
+  ]);
+}
+
+/**
+ * The precomputation from the drawn ballot and the n-th powers of basesOf(drawn),
+ * in that order: {n, plan, coins, questions: [{parts, sum}]} as finishProof takes them.
+ */
+export function assembleBallot(drawn, powers) {
+  const { pk } = drawn;
+  if (powers.length !== powersOf(drawn.plan)) throw new RangeError('wrong number of n-th powers');
+  let next = 0;
+  const takePowers = (count) => powers.slice(next, (next += count));
+  const questions = drawn.questions.map(({ parts, sum }) => {
+    const proofs = parts.map((part) => {
+      const [rn, ...rest] = takePowers(part.pairs.length + 2);
+      return proofFromPowers({ ...part, rn }, rest);
+    });
+    let sumProof = null;
+    if (sum) {
+      const rn = proofs.reduce((acc, x) => (acc * x.rn) % pk.n2, 1n);
+      sumProof = proofFromPowers({ ...sum, rn }, takePowers(sum.pairs.length + 1));
+    }
+    return { parts: proofs, sum: sumProof };
+  });
+  return { n: drawn.plan.n, plan: drawn.plan, coins: drawn.coins, questions };
+}
+
+/**
+ * Draw and compute one ballot's precomputation for `plan` from `coins` in
+ * this thread; `onPower(done, total)` is called after each n-th power.
+ * Returns {n, plan, coins: [drawn values in order], questions: [{parts, sum}]}.
+ */
+export function precomputeBallot(plan, coins = systemCoins, onPower = () => {}) {
+  const drawn = drawBallot(plan, coins);
+  const bases = basesOf(drawn);
+  const powers = bases.map((x, i) => {
+    const y = drawn.pk.rn(x);
+    onPower(i + 1, bases.length);
+    return y;
+  });
+  return assembleBallot(drawn, powers);
 }
 
 /** Coins replaying revealed values in order; `check` errors name the coin. */

@@ -1,28 +1,25 @@
-// Module Web Worker: the vote-independent exponentiations of one ballot
-// (docs/spec.md §3.2, §7.2), started by Precompute (precomputation.js).
-// It draws its own coins from crypto.getRandomValues; the vote never reaches it.
+// Module Web Worker of the precomputation pool (workerpool.js): one n-th
+// power mod n² per request (docs/spec.md §3.2, §7.2). It gets units modulo n
+// drawn and prepared on the page's side; it never sees a vote, and a base
+// alone does not reveal which branch of a proof is true.
 //
-// In:  {type: 'precompute', plan}                  (plan from precompute.js planOf)
-// Out: {type: 'progress', done, total} …, then {type: 'result', pre} or {type: 'error', message}
+// In:  {type: 'power', index, n, base}        (n and base BigInt, 0 < base < n)
+// Out: {type: 'power', index, value}           (value = base^n mod n²)
+//   or {type: 'error', index, message}
 
-import { precomputeBallot } from './precompute.js';
+import { PaillierKey } from './paillier.js';
 
 self.onmessage = ({ data }) => {
-  if (!data || data.type !== 'precompute') {
-    self.postMessage({ type: 'error', message: 'unknown request' });
+  const index = data && Number.isSafeInteger(data.index) ? data.index : null;
+  if (!data || data.type !== 'power' || index === null || typeof data.n !== 'bigint' || typeof data.base !== 'bigint') {
+    self.postMessage({ type: 'error', index, message: 'unknown request' });
     return;
   }
   try {
-    let last = 0;
-    const pre = precomputeBallot(data.plan, undefined, (done, total) => {
-      const now = Date.now();
-      if (now - last > 50 || done === total) {
-        last = now;
-        self.postMessage({ type: 'progress', done, total });
-      }
-    });
-    self.postMessage({ type: 'result', pre });
+    const pk = new PaillierKey(data.n);
+    if (!(data.base > 0n && data.base < pk.n)) throw new RangeError('base out of range');
+    self.postMessage({ type: 'power', index, value: pk.rn(data.base) });
   } catch (error) {
-    self.postMessage({ type: 'error', message: String(error && error.message ? error.message : error) });
+    self.postMessage({ type: 'error', index, message: String(error && error.message ? error.message : error) });
   }
 };
