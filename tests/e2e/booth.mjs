@@ -265,6 +265,9 @@ async function vote(browser, args, summary, voter, shots) {
   seen.posts = posts.length;
   seen.lookups = lookups.length;
   seen.receiptPath = await save(page, 'receipt-save', join(artifacts, `receipt-${voter.name}.json`));
+  seen.marks = await page.evaluate(() => performance.getEntriesByType('mark')
+    .filter((m) => m.name.startsWith('kiemphieu:'))
+    .map((m) => ({ name: m.name.slice('kiemphieu:'.length), at: m.startTime })));
   await shot(page, `${prefix}-10-receipt`);
 
   // the receipt's link to the public board finds the ballot there

@@ -138,6 +138,8 @@ VOTER_EN = {
     "tooMany": True,
 }
 LEVELS = ("high", "mid", "low", "blank")
+MARKS = ("precompute-start", "precompute-end", "seal-start", "seal-end", "cast", "receipt",
+         "receipt-checked")  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
@@ -290,6 +292,13 @@ def test_vote_audit_cast_and_verify_results_in_chromium(
         receipt = json.loads(Path(voter["receiptPath"]).read_text())
         assert receipt["tracking_code"] == voter["trackingCode"]
         assert receipt["position"] == voter["position"]
+    # the booth's timeline (read by tests/benchmarks/booth_browser.py), in order
+    for voter in (an, binh):
+        first: dict[str, float] = {}
+        for m in voter["marks"]:
+            first.setdefault(m["name"], m["at"])
+        assert sorted(first, key=first.__getitem__) == list(MARKS), voter["marks"]
+    assert [m["name"] for m in an["marks"]].count("seal-end") == 2  # sealed again after the audit
     # the lost reply: one POST, then the look-up found the ballot on the board
     assert (an["posts"], an["lookups"]) == (1, 1)
     assert [e["kind"] for e in an["expected"]] == ["console", "console"]
