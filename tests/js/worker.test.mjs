@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { hexToBigInt, modPow } from '../../client/web/js/crypto/bigint.js';
 import * as booth from '../../client/web/js/crypto/index.js';
-import { basesOf, drawBallot, planOf, powersOf } from '../../client/web/js/crypto/precompute.js';
+import { drawBallot, planOf, powersOf, termsOf } from '../../client/web/js/crypto/precompute.js';
 import { MAX_WORKERS, poolSize } from '../../client/web/js/crypto/workerpool.js';
 import { HashCoins } from './hashcoins.mjs';
 import { ROOT, summaryOf, vector } from './vectors.mjs';
@@ -34,13 +34,17 @@ function ask(messages) {
   });
 }
 
-test('the worker answers base^n mod n² for each request, by index', async () => {
+test('the worker answers (x·y^e mod n)^n mod n² for each request, by index', async () => {
   const n = hexToBigInt(B.key.n);
-  const bases = [2n, n - 1n, 123456789n];
-  const replies = await ask(bases.map((base, index) => ({ type: 'power', index, n, base })));
+  const terms = [
+    { x: 2n, y: 1n, e: 0n },
+    { x: n - 1n, y: 3n, e: (1n << 128n) - 1n },
+    { x: 123456789n, y: n - 2n, e: 5n },
+  ];
+  const replies = await ask(terms.map((term, index) => ({ type: 'power', index, n, ...term })));
   assert.deepEqual(
     replies,
-    bases.map((base, index) => ({ type: 'power', index, value: modPow(base, n, n * n) })),
+    terms.map(({ x, y, e }, index) => ({ type: 'power', index, value: modPow((x * modPow(y, e, n)) % n, n, n * n) })),
   );
 });
 
@@ -48,15 +52,19 @@ test('the worker answers a bad request with an error message', async () => {
   const n = hexToBigInt(B.key.n);
   const replies = await ask([
     { type: 'other' },
-    { type: 'power', index: 0, n: B.key.n, base: 2n }, // hex text, not a BigInt
-    { type: 'power', index: 1, n, base: n }, // not below n
-    { type: 'power', index: 2, n: 4n, base: 3n }, // even modulus
+    { type: 'power', index: 0, n: B.key.n, x: 2n, y: 1n, e: 0n }, // hex text, not a BigInt
+    { type: 'power', index: 1, n, x: n, y: 1n, e: 0n }, // x not below n
+    { type: 'power', index: 2, n, x: 2n, y: 0n, e: 1n }, // y zero
+    { type: 'power', index: 3, n, x: 2n, y: 1n, e: -1n }, // negative e
+    { type: 'power', index: 4, n: 4n, x: 3n, y: 1n, e: 0n }, // even modulus
+    { type: 'power', index: 5, n, x: 2n, e: 0n }, // y missing
   ]);
   assert.deepEqual(replies[0], { type: 'error', index: null, message: 'unknown request' });
   assert.deepEqual(replies[1], { type: 'error', index: 0, message: 'unknown request' });
-  assert.deepEqual(replies[2], { type: 'error', index: 1, message: 'base out of range' });
-  assert.equal(replies[3].type, 'error');
-  assert.equal(replies[3].index, 2);
+  for (const index of [1, 2, 3]) assert.deepEqual(replies[index + 1], { type: 'error', index, message: 'term out of range' });
+  assert.equal(replies[5].type, 'error');
+  assert.equal(replies[5].index, 4);
+  assert.deepEqual(replies[6], { type: 'error', index: 5, message: 'unknown request' });
 });
 
 test('pool size: the device concurrency, bounded by the work and MAX_WORKERS', () => {
@@ -68,15 +76,19 @@ test('pool size: the device concurrency, bounded by the work and MAX_WORKERS', (
   assert.equal(poolSize(0, undefined, 4), 1);
 });
 
-test('the bases are one per n-th power, in the inline order', async () => {
+test('the terms are one per n-th power, in the inline order', async () => {
   const election = await booth.openElection(summaryOf(B));
   const plan = planOf(election);
   const drawn = drawBallot(plan, new HashCoins(B.coins_seed));
-  const bases = basesOf(drawn);
-  assert.equal(bases.length, powersOf(plan));
-  assert.equal(bases[0], drawn.questions[0].parts[0].r);
-  assert.equal(bases.at(-1), drawn.questions.at(-1).sum.w);
-  assert.ok(bases.every((x) => x > 0n && x < election.key.n));
+  const terms = termsOf(drawn);
+  const { n } = election.key;
+  assert.equal(terms.length, powersOf(plan));
+  assert.deepEqual(terms[0], { x: drawn.questions[0].parts[0].r, y: 1n, e: 0n });
+  const firstPair = drawn.questions[0].parts[0].pairs[0];
+  assert.equal((terms[1].y * drawn.questions[0].parts[0].r) % n, 1n);
+  assert.deepEqual([terms[1].x, terms[1].e], [firstPair.z, firstPair.e]);
+  assert.deepEqual(terms.at(-1), { x: drawn.questions.at(-1).sum.w, y: 1n, e: 0n });
+  assert.ok(terms.every(({ x, y }) => x > 0n && x < n && y > 0n && y < n));
 });
 
 test('a pool of 2 worker threads makes the same ballot, byte for byte, as the inline path', async () => {

@@ -39,18 +39,19 @@ function checkNonces(pk, { r, pairs, w }) {
 }
 
 /**
- * The bases whose n-th powers mod n² one proof needs besides r^n, in order:
- * z·r^(−e) mod n per simulated pair (draw order), then w. Each is a unit
- * modulo n, so its n-th power can be taken anywhere (a worker) and handed
- * back to proofFromPowers.
+ * The n-th powers mod n² one proof needs besides r^n, as terms {x, y, e}
+ * each standing for the unit x·y^e mod n (PaillierKey.rnOfTerm): per
+ * simulated pair (z, r^(−1), e) in draw order, then (w, 1, 0). Terms are
+ * independent of one another and of the vote, so they can be taken anywhere
+ * (a worker) and handed back to proofFromPowers.
  */
-export function proofBases(pk, nonces) {
+export function proofTerms(pk, nonces) {
   checkNonces(pk, nonces);
   const rInv = modInverse(nonces.r, pk.n);
-  return [...nonces.pairs.map(({ e, z }) => (z * modPow(rInv, e, pk.n)) % pk.n), nonces.w];
+  return [...nonces.pairs.map(({ e, z }) => ({ x: z, y: rInv, e })), { x: nonces.w, y: 1n, e: 0n }];
 }
 
-/** The precomputation of one proof from the n-th powers of its proofBases, in the same order. */
+/** The precomputation of one proof from the n-th powers of its proofTerms, in the same order. */
 export function proofFromPowers({ r, rn, pairs, w }, powers) {
   if (powers.length !== pairs.length + 1) throw new RangeError('wrong number of n-th powers');
   const sims = pairs.map(({ e, z }, i) => ({ e, z, t: powers[i] }));
@@ -62,15 +63,15 @@ export function proofFromPowers({ r, rn, pairs, w }, powers) {
  * `pairs` are the k − 1 simulated (e, z) in draw order, `w` the true branch's nonce.
  */
 export function precomputeProof(pk, { r, rn, pairs, w }, tick = () => {}) {
-  const bases = proofBases(pk, { r, pairs, w });
+  const terms = proofTerms(pk, { r, pairs, w });
   if (rn === undefined) {
     rn = pk.rn(r);
     tick();
   }
-  const powers = bases.map((x) => {
-    const y = pk.rn(x);
+  const powers = terms.map((term) => {
+    const power = pk.rnOfTerm(term);
     tick();
-    return y;
+    return power;
   });
   return proofFromPowers({ r, rn, pairs, w }, powers);
 }

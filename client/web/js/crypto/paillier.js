@@ -17,6 +17,15 @@ export class PaillierKey {
     return modPow(r, this.n, this.n2);
   }
 
+  /**
+   * (x·y^e mod n)^n mod n² for units x, y modulo n and e ≥ 0: the n-th power
+   * of a unit given as a product, as the proofs' simulated commitments need
+   * it (§7.2); e = 0 gives rn(x).
+   */
+  rnOfTerm({ x, y, e }) {
+    return this.rn(e === 0n ? x : (x * modPow(y, e, this.n)) % this.n);
+  }
+
   /** (1 + m·n)·rn mod n² for a precomputed rn = r^n mod n². */
   encryptWithRn(m, rn) {
     if (m < 0n || m >= this.n) throw new RangeError('plaintext out of range');

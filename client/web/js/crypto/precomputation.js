@@ -3,7 +3,7 @@
 // module Web Workers (workerpool.js, worker.js); inline where there is no
 // Worker (node tests).
 
-import { assembleBallot, basesOf, drawBallot, planOf, precomputeBallot, systemCoins } from './precompute.js';
+import { assembleBallot, drawBallot, planOf, precomputeBallot, systemCoins, termsOf } from './precompute.js';
 import { PowerPool, poolSize, spawnModuleWorker } from './workerpool.js';
 
 /**
@@ -51,10 +51,10 @@ export class Precompute {
   async #inPool(plan, coins, { workerUrl, workers, spawn }) {
     // Runs synchronously up to the first await: coins drawn, workers started.
     const drawn = drawBallot(plan, coins);
-    const bases = basesOf(drawn);
+    const terms = termsOf(drawn);
     const url = workerUrl ?? new URL('./worker.js', import.meta.url);
-    this.#pool = new PowerPool(url, poolSize(bases.length, workers), spawn);
-    const powers = await this.#pool.powers(drawn.pk.n, bases, (done, total) => this.#report(done, total));
+    this.#pool = new PowerPool(url, poolSize(terms.length, workers), spawn);
+    const powers = await this.#pool.powers(drawn.pk.n, terms, (done, total) => this.#report(done, total));
     this.#result = assembleBallot(drawn, powers);
     this.#report(1, 1);
   }

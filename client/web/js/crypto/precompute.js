@@ -2,13 +2,13 @@
 // every coin in the order Python's encrypt_ballot draws it (per question in
 // manifest order, per part in part order: r = unit(n), then k − 1 simulated
 // pairs e = bits(128), z = unit(n), then w = unit(n); after the parts of a
-// multiple choice the sum proof's pairs and w), list the independent bases
+// multiple choice the sum proof's pairs and w), list the independent units
 // whose n-th powers mod n² the proofs need, and put the powers together.
 // The powers are taken inline (precomputeBallot) or by a pool of Web Workers
 // (workerpool.js); the coins never leave this side.
 
 import { bigIntToHex, hexToBigInt, randomBits, randomUnit } from './bigint.js';
-import { proofBases, proofFromPowers } from './membership.js';
+import { proofFromPowers, proofTerms } from './membership.js';
 import { PaillierKey } from './paillier.js';
 import { CHALLENGE_BITS } from './transcript.js';
 
@@ -84,20 +84,21 @@ export function drawBallot(plan, coins = systemCoins) {
 }
 
 /**
- * The units modulo n whose n-th powers mod n² the drawn ballot needs, in a
- * fixed order (per part r then its proofBases, then the sum proof's
- * proofBases): powersOf(plan) of them, independent of one another.
+ * The terms {x, y, e} (units x·y^e mod n, PaillierKey.rnOfTerm) whose n-th
+ * powers mod n² the drawn ballot needs, in a fixed order (per part r, then its
+ * proofTerms; then the sum proof's proofTerms): powersOf(plan) of them,
+ * independent of one another.
  */
-export function basesOf(drawn) {
+export function termsOf(drawn) {
   const { pk } = drawn;
   return drawn.questions.flatMap(({ parts, sum }) => [
-    ...parts.flatMap((part) => [part.r, ...proofBases(pk, part)]),
-    ...(sum ? proofBases(pk, sum) : []),
+    ...parts.flatMap((part) => [{ x: part.r, y: 1n, e: 0n }, ...proofTerms(pk, part)]),
+    ...(sum ? proofTerms(pk, sum) : []),
   ]);
 }
 
 /**
- * The precomputation from the drawn ballot and the n-th powers of basesOf(drawn),
+ * The precomputation from the drawn ballot and the n-th powers of termsOf(drawn),
  * in that order: {n, plan, coins, questions: [{parts, sum}]} as finishProof takes them.
  */
 export function assembleBallot(drawn, powers) {
@@ -127,11 +128,11 @@ export function assembleBallot(drawn, powers) {
  */
 export function precomputeBallot(plan, coins = systemCoins, onPower = () => {}) {
   const drawn = drawBallot(plan, coins);
-  const bases = basesOf(drawn);
-  const powers = bases.map((x, i) => {
-    const y = drawn.pk.rn(x);
-    onPower(i + 1, bases.length);
-    return y;
+  const terms = termsOf(drawn);
+  const powers = terms.map((term, i) => {
+    const power = drawn.pk.rnOfTerm(term);
+    onPower(i + 1, terms.length);
+    return power;
   });
   return assembleBallot(drawn, powers);
 }

@@ -1,6 +1,6 @@
 // A pool of module Web Workers (worker.js) taking the independent n-th powers
 // mod n² of one ballot's precomputation (docs/spec.md §3.2, §7.2) in parallel.
-// Bases are handed out one at a time to whichever worker is free, so a busy
+// Terms are handed out one at a time to whichever worker is free, so a busy
 // core slows only its own share; results are put back in request order.
 
 /** At most this many workers, however many cores the device reports. */
@@ -36,11 +36,12 @@ export class PowerPool {
   }
 
   /**
-   * base^n mod n² for every base (units modulo n), in the order of `bases`;
+   * (x·y^e mod n)^n mod n² for every term {x, y, e} (precompute.js termsOf),
+   * in the order of `terms`;
    * `onPower(done, total)` after each. The workers are stopped when it settles.
    */
-  powers(n, bases, onPower = () => {}) {
-    const total = bases.length;
+  powers(n, terms, onPower = () => {}) {
+    const total = terms.length;
     const values = new Array(total);
     let next = 0;
     let done = 0;
@@ -55,7 +56,7 @@ export class PowerPool {
       const send = (worker) => {
         if (next < total) {
           const index = next++;
-          worker.postMessage({ type: 'power', index, n, base: bases[index] });
+          worker.postMessage({ type: 'power', index, n, ...terms[index] });
         }
       };
       if (total === 0) {
