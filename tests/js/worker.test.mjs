@@ -18,6 +18,21 @@ const WORKER = pathToFileURL(join(ROOT, 'client', 'web', 'js', 'crypto', 'worker
 const B = vector('ballot.json');
 const selectionsOf = (votes, manifest) => manifest.questions.map((q) => votes[q.id]);
 
+/** A `spawn` for Precompute whose workers note when they are terminated. */
+function stopWatching() {
+  const terminated = [];
+  const spawn = (url) => {
+    const worker = new ThreadWorker(url);
+    const stop = worker.terminate.bind(worker);
+    worker.terminate = () => {
+      terminated.push(worker);
+      stop();
+    };
+    return worker;
+  };
+  return { spawn, terminated };
+}
+
 function ask(messages) {
   return new Promise((resolve, reject) => {
     const worker = new ThreadWorker(WORKER);
@@ -129,18 +144,17 @@ test('a pool with a worker that fails rejects ready, and take() reports it', asy
 
 test('terminate() stops the pool and the precomputation can no longer be taken', async () => {
   const election = await booth.openElection(summaryOf(B));
-  const terminated = [];
-  const spawn = (url) => {
-    const worker = new ThreadWorker(url);
-    const stop = worker.terminate.bind(worker);
-    worker.terminate = () => {
-      terminated.push(worker);
-      stop();
-    };
-    return worker;
-  };
+  const { spawn, terminated } = stopWatching();
   const pre = booth.startPrecompute(election, { workers: 2, spawn });
   pre.terminate();
   assert.equal(terminated.length, 2);
   assert.throws(() => pre.take(), /already used/);
+});
+
+test('a precomputation that cannot draw its coins stops the workers it started', async () => {
+  const { spawn, terminated } = stopWatching();
+  const broken = { key: { n: 4n }, shapes: [{ parts: [0], allowed: [0n, 1n], sum: null }] };
+  const pre = booth.startPrecompute(broken, { workers: 2, spawn });
+  await assert.rejects(pre.ready, /odd/);
+  assert.equal(terminated.length, 2);
 });

@@ -3,7 +3,7 @@
 // module Web Workers (workerpool.js, worker.js); inline where there is no
 // Worker (node tests).
 
-import { assembleBallot, drawBallot, planOf, precomputeBallot, systemCoins, termsOf } from './precompute.js';
+import { assembleBallot, drawBallot, planOf, powersOf, precomputeBallot, systemCoins, termsOf } from './precompute.js';
 import { PowerPool, poolSize, spawnModuleWorker } from './workerpool.js';
 
 /**
@@ -49,11 +49,19 @@ export class Precompute {
   }
 
   async #inPool(plan, coins, { workerUrl, workers, spawn }) {
-    // Runs synchronously up to the first await: coins drawn, workers started.
-    const drawn = drawBallot(plan, coins);
-    const terms = termsOf(drawn);
+    // Runs synchronously up to the first await. The workers are started
+    // first, so they load their modules while the coins are drawn here.
     const url = workerUrl ?? new URL('./worker.js', import.meta.url);
-    this.#pool = new PowerPool(url, poolSize(terms.length, workers), spawn);
+    this.#pool = new PowerPool(url, poolSize(powersOf(plan), workers), spawn);
+    let drawn;
+    let terms;
+    try {
+      drawn = drawBallot(plan, coins);
+      terms = termsOf(drawn);
+    } catch (error) {
+      this.#pool.terminate();
+      throw error;
+    }
     const powers = await this.#pool.powers(drawn.pk.n, terms, (done, total) => this.#report(done, total));
     this.#result = assembleBallot(drawn, powers);
     this.#report(1, 1);
