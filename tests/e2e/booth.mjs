@@ -282,6 +282,18 @@ async function vote(browser, args, summary, voter, shots) {
     await page.getByTestId('lookup-missing').waitFor();
     seen.audit.onBoard = false;
     await shot(page, `${prefix}-12-board-audited-not-there`);
+
+    // the site's checking page re-encrypts the saved audit document
+    await page.goto(`${base}/audit.html?election=${encodeURIComponent(election)}`);
+    await atStep(page, 'check');
+    await page.getByTestId('audit-file').setInputFiles(seen.audit.path);
+    await page.waitForFunction(() => document.querySelector('[data-testid="audit-text"]').value.length > 0);
+    await page.getByTestId('audit-check').tap();
+    await page.locator('[data-testid="audit-verdict"][data-verdict="ok"], '
+      + '[data-testid="audit-verdict"][data-verdict="bad"]').waitFor({ timeout: 60_000 });
+    seen.audit.pageVerdict = await page.getByTestId('audit-verdict').getAttribute('data-verdict');
+    assert.deepEqual(await reviewShown(page, questions), expectedReview(lang, questions, voter.choices));
+    await shot(page, `${prefix}-13-audit-page`);
   }
 
   const expected = [];

@@ -11,11 +11,12 @@ driven by playwright-core from ``tests/e2e/booth.mjs``, is the voters' phone
   n question, reviews, audits the sealed ballot (the audit document is saved;
   here ``kiemphieu verify-audit`` checks it and the board never holds it),
   re-encrypts, casts while the server's reply is lost, retries without voting
-  twice, reads the receipt (signature checked in the browser) and finds the
-  tracking code on the board page;
+  twice, reads the receipt (signature checked in the browser), finds the
+  tracking code on the board page (and not the audited one), and has the
+  site's audit page check the saved audit document;
 * a voter in English (the header's switch) meets the unanswered-ballot message
   and the k-of-n limit, and casts;
-* after ``admin close``, ``trustee decrypt`` by four trustees and ``admin
+* after ``admin close``, ``trustee decrypt`` by three trustees and ``admin
   publish``, the results page shows the counts of the two ballots and verifies
   the decryption in the browser; one tally share changed on its way (a route in
   the browser) turns the verdict to a failure naming the checks.
@@ -313,6 +314,7 @@ def test_vote_audit_cast_and_verify_results_in_chromium(
     assert audited["trackingCode"] not in (an["trackingCode"], binh["trackingCode"])
     r = requests.get(f"{url}/api/elections/{eid}/ballots/{audited['trackingCode']}", timeout=10)
     assert r.status_code == 404
+    assert audited["pageVerdict"] == "ok"  # the site's checking page agrees
     path = audited["path"]
     out = committee.run("verify-audit", path, "--server", url, "--election", eid, INSECURE)
     for line in ("leaders=high,low,blank", "motion=yes", "board=c1,c3"):
