@@ -143,6 +143,19 @@ def ensure_record(
     """The record file of the election in its current state, built if missing.
 
     404 for an unknown election, 409 before the poll is closed."""
+    try:
+        return _ensure(db, contexts, receipt_seed, data_dir, election_id)
+    except FileNotFoundError:  # the state moved on and another request removed the file
+        return _ensure(db, contexts, receipt_seed, data_dir, election_id)
+
+
+def _ensure(
+    db: Database,
+    contexts: ContextCache,
+    receipt_seed: bytes,
+    data_dir: Path,
+    election_id: str,
+) -> BuiltRecord:
     with db.read() as conn:
         row = elections.get(conn, election_id)
     state = record_state(row)

@@ -233,3 +233,26 @@ def test_record_refusals(opened):
         assert (r.status_code, r.mimetype) == (status, "application/json"), r.data
         assert r.json["code"] == code
     assert not (server.config.data_dir / "records" / eid).exists()
+
+
+def test_record_removed_while_served_is_rebuilt(server, dealing, monkeypatch):
+    """A record file removed between its build and its ETag (the state moved
+    on in another worker) is looked up again, not answered with a 500."""
+    opened = prepare_election(server, dealing, voters=1)
+    eid = opened.election_id
+    assert server.admin("post", f"/api/admin/elections/{eid}/close").status_code == 200
+    real = records.index_etag
+    removed = []
+
+    def racing(path):
+        if not removed:
+            removed.append(path)
+            path.unlink()
+        return real(path)
+
+    monkeypatch.setattr(records, "index_etag", racing)
+    r = server.client.get(url(eid))
+    assert r.status_code == 200, r.json
+    assert removed and removed[0].is_file()  # built again under the same name
+    assert r.headers["ETag"] == f'"{hashlib.sha256(zf_index(r.data)).hexdigest()}"'
+    assert_verifies(r.data)
