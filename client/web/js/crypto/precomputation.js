@@ -3,7 +3,9 @@
 // module Web Workers (workerpool.js, worker.js); inline where there is no
 // Worker (node tests).
 
-import { assembleBallot, drawBallot, planOf, powersOf, precomputeBallot, systemCoins, termsOf } from './precompute.js';
+import {
+  assemblePrecomputation, drawBallot, planOf, powersOf, precomputeBallot, systemCoins, termsOf,
+} from './precompute.js';
 import { PowerPool, poolSize, spawnModuleWorker } from './workerpool.js';
 
 /**
@@ -63,7 +65,7 @@ export class Precompute {
       throw error;
     }
     const powers = await this.#pool.powers(drawn.pk.n, terms, (done, total) => this.#report(done, total));
-    this.#result = assembleBallot(drawn, powers);
+    this.#result = assemblePrecomputation(drawn, powers);
     this.#report(1, 1);
   }
 

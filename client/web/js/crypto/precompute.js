@@ -101,7 +101,7 @@ export function termsOf(drawn) {
  * The precomputation from the drawn ballot and the n-th powers of termsOf(drawn),
  * in that order: {n, plan, coins, questions: [{parts, sum}]} as finishProof takes them.
  */
-export function assembleBallot(drawn, powers) {
+export function assemblePrecomputation(drawn, powers) {
   const { pk } = drawn;
   if (powers.length !== powersOf(drawn.plan)) throw new RangeError('wrong number of n-th powers');
   let next = 0;
@@ -134,7 +134,7 @@ export function precomputeBallot(plan, coins = systemCoins, onPower = () => {}) 
     onPower(i + 1, terms.length);
     return power;
   });
-  return assembleBallot(drawn, powers);
+  return assemblePrecomputation(drawn, powers);
 }
 
 /** Coins replaying revealed values in order; `check` errors name the coin. */
