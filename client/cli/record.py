@@ -225,7 +225,8 @@ def run_download(args: argparse.Namespace) -> int:
     print(f"Record of election {index.election_id} ({index.state.value}) saved to {got.path}")
     print(f"  {got.size} bytes, SHA-256 {got.sha256}")
     print(f"  board: {index.board_size} entries, head {index.board_head.hex()}")
-    print(f"  check it with: kiemphieu verify {got.path}")
+    print(f"  signed by the server's receipt key {index.receipt_key.hex()}")
+    print(f"  check it with: kiemphieu verify {got.path} --server-key KEY_YOU_TRUST")
     return 0
 
 

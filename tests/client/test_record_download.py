@@ -67,6 +67,9 @@ def test_download_checks_and_places_the_record(closed_election, cli, live):
         assert rec.index.state is RecordState.CLOSED
         assert rec.index.board_size == 4  # roll, open, one ballot, close
         assert re.search(rf"board: 4 entries, head {rec.index.board_head.hex()}", r.out)
+        assert f"receipt key {rec.index.receipt_key.hex()}" in r.out
+        server_key = live.get("/api/server")["receipt_key"]
+        assert rec.index.receipt_key.hex() == server_key
     assert leftovers(election.folder) == []
 
     # an existing file is kept without --force, replaced with it
