@@ -13,6 +13,7 @@ import hashlib
 import re
 
 import pytest
+import requests
 
 from kiemphieu.client.cli import record
 from kiemphieu.crypto.election.credential import derive_key, new_code
@@ -125,3 +126,57 @@ def test_download_refusals(closed_election, cli, live, monkeypatch, tmp_path):
 
     r = cli("record", "download", "--server", "ftp://x", "--election", election.id)
     assert r.code == 2
+
+
+class _Reply:
+    """A streamed reply that may break after ``cut`` bytes."""
+
+    def __init__(self, status, body, headers, cut=None):
+        self.status_code, self.body, self.headers, self.cut = status, body, headers, cut
+        self.reason = "OK"
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def iter_content(self, size):
+        sent = 0
+        for i in range(0, len(self.body), 7):
+            if self.cut is not None and sent >= self.cut:
+                raise requests.ConnectionError("connection reset")
+            chunk = self.body[i : i + 7]
+            sent += len(chunk)
+            yield chunk
+
+
+class _Session:
+    """Serves ``data`` (ETag ``etag``); the first reply breaks half-way."""
+
+    def __init__(self, data, etag):
+        self.data, self.etag, self.calls = data, etag, []
+
+    def get(self, url, headers, **kw):
+        self.calls.append(dict(headers))
+        zip_headers = {"Content-Type": "application/zip", "ETag": self.etag}
+        if len(self.calls) == 1:
+            return _Reply(200, self.data, zip_headers, cut=len(self.data) // 2)
+        start = int(headers["Range"].removeprefix("bytes=").removesuffix("-"))
+        assert headers["If-Range"] == self.etag
+        return _Reply(206, self.data[start:], zip_headers)
+
+
+def test_stream_resumes_after_a_dropped_connection(tmp_path, monkeypatch):
+    monkeypatch.setattr(record.time, "sleep", lambda s: None)
+    data = bytes(range(256)) * 40
+    session = _Session(data, '"abc"')
+    with (tmp_path / "out.part").open("w+b") as out:
+        etag = record._stream(session, "http://x/record", out, max_bytes=1 << 20, timeout_s=5)
+        out.seek(0)
+        assert out.read() == data
+    assert etag == '"abc"'
+    assert len(session.calls) == 2 and "Range" not in session.calls[0]
+    assert (
+        session.calls[1]["Range"].startswith("bytes=") and session.calls[1]["Range"] != "bytes=0-"
+    )
