@@ -4,36 +4,33 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck pytest jstest node-deps bench vectors clean system-deps
+.PHONY: run test lint typecheck pytest jstest node-deps bench vectors clean system-deps test-deps
 
-# Debian packages the tests and the demo need (DejaVu Sans: Vietnamese text in
-# the PDFs; chromium, driven by playwright-core in tests/e2e/). Installed only
-# when missing, and only where apt-get can run as root.
-DEB_PACKAGES := fonts-dejavu-core
+# Debian packages, installed only when missing and only where apt-get can run
+# as root. `make run` needs DejaVu Sans (Vietnamese text in the PDFs); the
+# tests also need chromium (driven by playwright-core in tests/e2e/), node and
+# npm (the booth's tests), poppler-utils and zbar-tools (the QR code printed
+# on the minutes is rendered and decoded back).
+APT_INSTALL := apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	apt-get install -y -qq --no-install-recommends
+CAN_APT := command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]
+
 system-deps:
 	@if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then \
-		if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-			apt-get install -y -qq --no-install-recommends $(DEB_PACKAGES); \
-		else \
-			echo "warning: install $(DEB_PACKAGES) (DejaVu Sans) for the PDF documents" >&2; \
-		fi; \
+		if $(CAN_APT); then $(APT_INSTALL) fonts-dejavu-core; \
+		else echo "warning: install fonts-dejavu-core (DejaVu Sans) for the PDF documents" >&2; fi; \
 	fi
-	@if [ ! -x /usr/bin/chromium ]; then \
-		if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-			apt-get install -y -qq --no-install-recommends chromium; \
-		else \
-			echo "error: install Debian's chromium (/usr/bin/chromium) for the booth's browser tests" >&2; exit 1; \
-		fi; \
-	fi
-	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
-		if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-			apt-get install -y -qq --no-install-recommends nodejs npm; \
-		else \
-			echo "error: install node (>= 20) and npm for the booth's tests" >&2; exit 1; \
-		fi; \
+
+test-deps: system-deps
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v node >/dev/null 2>&1 || missing="$$missing nodejs"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
+	command -v pdftoppm >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	command -v zbarimg >/dev/null 2>&1 || missing="$$missing zbar-tools"; \
+	if [ -n "$$missing" ]; then \
+		if $(CAN_APT); then $(APT_INSTALL) $$missing; \
+		else echo "error: install the Debian packages$$missing for the tests" >&2; exit 1; fi; \
 	fi
 
 $(STAMP): pyproject.toml
@@ -45,7 +42,7 @@ $(STAMP): pyproject.toml
 run: system-deps $(STAMP)
 	$(BIN)/kiemphieu demo
 
-test: system-deps lint typecheck jstest pytest
+test: test-deps lint typecheck jstest pytest
 
 # The booth's pinned npm packages (client/web/package-lock.json), reinstalled when
 # node_modules is missing or the lock changed; vendor/ is checked against them.
@@ -55,7 +52,7 @@ $(NODE_STAMP): $(WEB)/package.json $(WEB)/package-lock.json
 	npm ci --prefix $(WEB) --no-audit --no-fund
 	touch $(NODE_STAMP)
 
-node-deps: system-deps $(NODE_STAMP)
+node-deps: test-deps $(NODE_STAMP)
 
 jstest: node-deps
 	node --test tests/js/
