@@ -148,6 +148,7 @@ def fetch_minutes_data(
         raise BadReply(
             f"{len(signed)} valid tally-share documents, {manifest.rules.threshold} needed"
         )
+    server_key = _hex32(client.get(api_path("server")).get("receipt_key"), "the receipt key")
     return MinutesData(
         manifest=manifest,
         result=result,
@@ -159,6 +160,7 @@ def fetch_minutes_data(
         board_head=head,
         server=client.base_url,
         generated_at=now or datetime.now(UTC),
+        receipt_key=server_key,
     )
 
 

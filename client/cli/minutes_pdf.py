@@ -71,7 +71,9 @@ class MinutesData:
 
     ``tally_shares``: the valid tally-share document of each trustee who
     decrypted, by index; ``base_hash``: the election fingerprint H_E;
-    ``server``: the server's base URL.
+    ``server``: the server's base URL; ``receipt_key``: its Ed25519 receipt
+    key, which signs the receipts and the election record, printed whole so an
+    observer can pin it (``kiemphieu verify --server-key``).
     """
 
     manifest: Manifest
@@ -84,11 +86,13 @@ class MinutesData:
     board_head: bytes | None
     server: str
     generated_at: datetime
+    receipt_key: bytes | None = None
 
     @property
     def record_url(self) -> str:
-        """The public record the QR code points at: ``{server}/api/elections/{id}``."""
-        return self.server + api_path("elections", self.manifest.election_id)
+        """The election record (docs/record.md) the QR code points at:
+        ``{server}/api/elections/{id}/record``."""
+        return self.server + api_path("elections", self.manifest.election_id, "record")
 
     @property
     def chair(self) -> Trustee | None:
@@ -225,6 +229,10 @@ def _verification(d: _Doc) -> list[Flowable]:
         [_p(t["board_size"], d.label), _p(d.n(data.board_size), d.cell)],
         [_p(t["board_head"], d.label), _p(head, d.mono)],
         [_p(t["server"], d.label), _p(data.server, d.cell)],
+        [
+            _p(t["receipt_key"], d.label),
+            _p(tx.grouped_hex(data.receipt_key) if data.receipt_key else "—", d.mono),
+        ],
         [_p(t["record"], d.label), _p(data.record_url, d.cell)],
         [_p(t["generated"], d.label), _p(when, d.cell)],
     ]

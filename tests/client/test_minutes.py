@@ -44,6 +44,7 @@ NAMES = ("Phạm Quốc Khánh", "Lê Thị Hoa", "Võ Minh Tuấn", "Đặng Th
 ROLES = ("Phó Trưởng ban", "Ủy viên", "Trưởng ban", "Ủy viên", "Thư ký")
 SERVER = "https://bophieu.example.gov.vn"
 HEAD = bytes(range(32))
+RECEIPT_KEY = bytes(range(100, 132))
 
 
 def identities() -> list[nacl.signing.SigningKey]:
@@ -81,7 +82,9 @@ def minutes_data(dealing, manifest, rows, *, issued=85, present=None, signers=(1
         for i in signers
     )
     when = datetime(2026, 12, 15, 10, 32, tzinfo=UTC)
-    return MinutesData(manifest, result, counts, committee(), docs, h, 87, HEAD, SERVER, when)
+    return MinutesData(
+        manifest, result, counts, committee(), docs, h, 87, HEAD, SERVER, when, RECEIPT_KEY
+    )
 
 
 CONFIDENCE_ROWS = {"leaders": [("cuc-truong", (50, 20, 6, 4)), ("pho-1", (8, 10, 54, 8))]}
@@ -139,7 +142,9 @@ def test_every_figure_is_in_the_minutes(confidence, tmp_path, lang):
     assert tx.long_date(manifest.meeting.date, lang) in text
     assert getattr(manifest.meeting.unit, lang).upper() in text
     assert getattr(manifest.meeting.name, lang) in text
-    assert data.record_url in text
+    assert data.record_url.endswith("/record")
+    assert data.record_url in text.replace(" ", "")  # a long URL wraps inside its cell
+    assert tx.grouped_hex(RECEIPT_KEY) in text
     assert words["nation"] in text and words["title"] in text
     assert f"{words['denominator'].split('{')[0]}" in text  # the denominator is stated
     for i, page in enumerate(pages, 1):
@@ -260,7 +265,7 @@ def test_qr_code_points_at_the_public_record(confidence, tmp_path):
             ["zbarimg", "-q", "--raw", png], check=False, capture_output=True, text=True
         )
         found.update(r.stdout.split())
-    assert found == {f"{SERVER}/api/elections/tin-nhiem-2026"}
+    assert found == {f"{SERVER}/api/elections/tin-nhiem-2026/record"}
 
 
 def test_missing_font(confidence, tmp_path):
@@ -306,6 +311,7 @@ def canned(data, dealing, state="tallied"):
         },
         f"{base}/trustees": {"trustees": [codec.to_wire(t) for t in data.trustees]},
         f"{base}/shares": {"shares": signed},
+        "/api/server": {"software": "kiemphieu", "receipt_key": RECEIPT_KEY.hex()},
     }
 
 
@@ -331,6 +337,11 @@ def test_fetch_checks_what_it_prints(confidence, dealing):
     doc = answers[f"/api/elections/{eid}/shares"]["shares"][1]["shares"]
     doc["index"] = 2  # trustee 3's shares presented as trustee 2's
     with pytest.raises(BadReply, match="signature does not verify"):
+        fetch_minutes_data(Canned(answers), eid)
+
+    answers = canned(confidence, dealing)
+    answers["/api/server"]["receipt_key"] = "not a key"
+    with pytest.raises(BadReply, match="receipt key"):
         fetch_minutes_data(Canned(answers), eid)
 
     answers = canned(confidence, dealing)
