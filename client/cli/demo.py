@@ -273,7 +273,9 @@ The demo election is open: {eid} on {url}
   passphrases        {folder / "trustees" / "passphrases.txt"}  (DEMO ONLY)
   key shares         {folder / "ceremony"}/share-<i>.json
 
-Vote with a code from the sheets (asked without echo):
+Vote in a browser with a code from the sheets (Vietnamese; English by the switch):
+  {url}/?election={eid}
+or from the command line (the code is asked without echo):
   kiemphieu vote {common} --choice {scenario.QUESTION}=high,mid,low,high,blank
 Close the poll:
   kiemphieu admin close {common} --token-file {setup.token_file}
@@ -282,6 +284,10 @@ Decrypt: any {scenario.THRESHOLD} of the {scenario.TRUSTEES} trustees, each with
 See the verified result, then print the counting minutes:
   kiemphieu results {common}
   kiemphieu minutes {common} --out {folder / MINUTES_NAME}
+  {url}/results.html?election={eid}   (the result, verified in the browser)
+Download the election record and verify every proof, as any observer can:
+  kiemphieu record download {common} --out {folder / (eid + "-record.zip")}
+  kiemphieu verify {folder / (eid + "-record.zip")}
 
 The server keeps running until you press Ctrl-C (its log: {folder / "server.log"})."""
 

@@ -21,6 +21,7 @@ import stat
 
 import nacl.pwhash
 import pytest
+import requests
 from pypdf import PdfReader
 
 from kiemphieu.client.cli import demo, keystore, recount
@@ -315,6 +316,8 @@ def test_demo_auto_at_test_sizes(live, tmp_path, capsys):
     assert set(setup.timings) >= {"ceremony", "checks", "voting", "decrypt trustee 5"}
     steps = demo.next_steps(setup)
     assert "kiemphieu trustee decrypt" in steps and str(setup.token_file) in steps
+    assert f"{live.url}/?election={eid}" in steps  # the booth
+    assert "kiemphieu verify " in steps and "kiemphieu record download" in steps
 
 
 def test_demo_server_keeps_the_token_out_of_its_log(tmp_path):
@@ -329,6 +332,9 @@ def test_demo_server_keeps_the_token_out_of_its_log(tmp_path):
                 admin.post("/api/admin/elections", b"x", content_type="application/toml",
                            admin=True)  # fmt: skip
             assert refused.value.status == status
+        booth = requests.get(server.url + "/", timeout=10)  # the installed booth is served
+        assert booth.status_code == 200
+        assert "default-src 'self'" in booth.headers["Content-Security-Policy"]
     finally:
         server.stop()
     assert token not in (tmp_path / "d" / "server.log").read_text()
