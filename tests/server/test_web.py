@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import posixpath
 import re
 from pathlib import Path
 
@@ -138,6 +139,30 @@ def test_catalogues_and_styles_served(web):
     css = web.get("/css/site.css")
     assert css.status_code == 200
     assert css.content_type == "text/css; charset=utf-8"
+
+
+COMMENTS = re.compile(r"/\*.*?\*/|^[ \t]*//[^\n]*", re.S | re.M)
+IMPORT = re.compile(r"""^(?:import|export)\b[\w\s{},*$]*?\bfrom\s+['"]([^'"]+)['"]""", re.M)
+# Module workers the pages start with new Worker(url, {type: 'module'}): no import
+# map applies inside them, so they and what they import are fetched by plain URL.
+MODULE_WORKERS = ["/js/crypto/worker.js", "/js/results/worker.js"]
+
+
+@pytest.mark.parametrize("worker", MODULE_WORKERS)
+def test_module_workers_and_their_imports_served(web, worker):
+    seen, todo = set(), [worker]
+    while todo:
+        url = todo.pop()
+        if url in seen:
+            continue
+        seen.add(url)
+        resp = web.get(url)
+        assert resp.status_code == 200, url
+        assert resp.content_type == "text/javascript; charset=utf-8", url
+        for spec in IMPORT.findall(COMMENTS.sub("", resp.get_data(as_text=True))):
+            assert spec.startswith(("./", "../")), f"{url} imports {spec}: not a relative URL"
+            todo.append(posixpath.normpath(posixpath.join(posixpath.dirname(url), spec)))
+    assert len(seen) > 2  # the worker and the modules it needs
 
 
 @pytest.mark.parametrize(

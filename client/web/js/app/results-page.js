@@ -1,9 +1,10 @@
 // The results page (results.html): after the tally is decrypted, the result
 // per question (a table first; a stacked bar per person or motion; the QĐ 96
 // flags; participation and quorum), and the decryption verified here in the
-// browser by the results module (share proofs, combination, unpacking, rules).
+// browser by the results module (share proofs, combination, unpacking, rules)
+// in a Web Worker, the table shown meanwhile with the check being run.
 
-import { verifyTallyInBrowser } from '../results/index.js';
+import { verifyTallyInWorker } from '../results/index.js';
 import { failureKey, getJson, paths } from './api.js';
 import { stackedBar } from './bar-chart.js';
 import { clear, el, setMessage, showStep } from './dom.js';
@@ -12,7 +13,7 @@ import { has, pick, setLocalized, setText, startI18n, t } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 const DONE = new Set(['tallied', 'published']);
-let shown = null; // {summary, reply} re-rendered when the language changes
+let shown = null; // {summary, reply, progress, verdict} re-rendered when the language changes
 
 function slotLabel(question, slot) {
   if (slot === 'blank') return t(question.kind === 'confidence' ? 'results.invalidRow' : 'results.blank');
@@ -146,6 +147,17 @@ function renderVerdict(verdict) {
   box.dataset.verdict = verdict.ok ? 'ok' : 'bad';
 }
 
+/** "Verifying… check i of n: <name>" while the verification runs (the worker's progress). */
+function renderProgress() {
+  const box = $('verify-verdict');
+  const progress = shown.progress;
+  if (shown.verdict || box.dataset.verdict !== 'running' || !progress) return;
+  setText(box, 'results.verifyingCheck',
+    { step: progress.index + 1, total: progress.total, check: checkLabel(progress.check) });
+  box.dataset.check = progress.check;
+  box.dataset.runner = progress.runner;
+}
+
 async function verify(summary, reply) {
   const box = $('verify-verdict');
   setText(box, 'results.verifying');
@@ -155,11 +167,17 @@ async function verify(summary, reply) {
     const [trustees, shares, tally] = await Promise.all([
       getJson(paths.trustees(id)), getJson(paths.shares(id)), getJson(paths.tally(id)),
     ]);
-    const verdict = await verifyTallyInBrowser({ summary, trustees, shares, tally, result: reply });
+    const onprogress = (progress) => {
+      shown.progress = progress;
+      renderProgress();
+    };
+    const verdict = await verifyTallyInWorker({ summary, trustees, shares, tally, result: reply }, { onprogress });
     shown.verdict = verdict;
+    delete box.dataset.check;
     renderVerdict(verdict);
   } catch (err) {
     console.error(err);
+    delete box.dataset.check;
     setText(box, failureKey(err) === 'error.unexpected' ? 'results.verifyError' : failureKey(err));
     box.className = 'verdict-bad';
     box.dataset.verdict = 'error';
@@ -191,12 +209,13 @@ async function main() {
     return;
   }
   if (summary.state === 'tallied') setMessage($('results-message'), 'warn', 'results.notPublished');
-  shown = { summary, reply, verdict: null };
+  shown = { summary, reply, progress: null, verdict: null };
   $('results-body').hidden = false;
   render();
   document.addEventListener('kiemphieu:language', () => {
     render();
     if (shown.verdict) renderVerdict(shown.verdict);
+    else renderProgress();
   });
   await verify(summary, reply);
 }

@@ -9,15 +9,18 @@ export { CHECKS } from './verdict.js';
 export { ReplyError } from './reply.js';
 export { TallyError } from './tally.js';
 export { percent } from './result.js';
+export { verifyTallyInWorker, WORKER_URL } from './verifier.js';
 
 /**
  * Verify a published tally from the JSON replies of GET /api/elections/<id>,
  * /trustees, /shares, /tally and /result. Resolves to {ok, checks: [{id, ok,
  * passed, failed, detail}], counts, result}; bad data is reported in a failed
- * check, never thrown.
+ * check, never thrown. `onprogress({check, index, total})` as each check
+ * starts. This runs on the calling thread; verifyTallyInWorker runs it in a
+ * Web Worker.
  */
-export async function verifyTallyInBrowser({ summary, trustees, shares, tally, result }) {
-  return verdict({ summary, trustees, shares, tally, result });
+export async function verifyTallyInBrowser({ summary, trustees, shares, tally, result }, { onprogress } = {}) {
+  return verdict({ summary, trustees, shares, tally, result }, { onprogress });
 }
 
 /**

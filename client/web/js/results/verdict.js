@@ -162,7 +162,7 @@ function checkPacking(election, reply) {
  * trustee), their §8.10 checks and signatures, then every share proof.
  * Returns the trustees whose document and proofs all hold, with their shares.
  */
-async function checkShares(election, trusteesReply, sharesReply, packed) {
+async function checkShares(election, trusteesReply, sharesReply, packed, started = () => {}) {
   const read = await attempt(() => ({ committee: readTrustees(trusteesReply), log: readShareLog(sharesReply) }));
   if (read.error) {
     return { usable: new Map(), checks: [check('share-signatures', [read.error], 0, ''), notRun('share-proofs', read.error)] };
@@ -195,6 +195,7 @@ async function checkShares(election, trusteesReply, sharesReply, packed) {
     signed,
     `${signed} tally share documents signed by their trustees` + (refused ? `; ${refused} refused by the server, not counted` : ''),
   );
+  started('share-proofs');
   const items = [];
   for (const doc of docs) {
     const pairs = Math.min(doc.ciphertexts.length, doc.shares.length);
@@ -281,8 +282,11 @@ function checkResult(election, counts, resultReply) {
  * /api/elections/<id>, /trustees, /shares, /tally, /result):
  * {ok, checks, counts, result} where counts and result are the browser's own
  * (wire form, null when they could not be computed).
+ * `onprogress({check, index, total})` is called as each check starts (ids of
+ * CHECKS, in order; a check that is not run is not announced).
  */
-export async function verdict({ summary, trustees, shares, tally, result }) {
+export async function verdict({ summary, trustees, shares, tally, result }, { onprogress = () => {} } = {}) {
+  const started = (id) => onprogress({ check: id, index: CHECKS.indexOf(id), total: CHECKS.length });
   const checks = [];
   const out = { counts: null, result: null };
   const finish = () => ({ ok: checks.every((c) => c.ok), checks, counts: out.counts, result: out.result });
@@ -290,24 +294,30 @@ export async function verdict({ summary, trustees, shares, tally, result }) {
     for (const id of CHECKS.slice(CHECKS.indexOf(from))) checks.push(notRun(id, why));
     return finish();
   };
+  started('base-hash');
   const base = checkBaseHash(summary);
   checks.push(base.check);
   const election = base.election;
   if (election === null) return skip('packing', 'the election could not be read');
+  started('packing');
   const packing = checkPacking(election, tally);
   checks.push(packing.check);
   if (packing.packed === null) return skip('share-signatures', 'the encrypted tally could not be read');
-  const sharesOut = await checkShares(election, trustees, shares, packing.packed);
+  started('share-signatures');
+  const sharesOut = await checkShares(election, trustees, shares, packing.packed, started);
   checks.push(...sharesOut.checks);
+  started('combination');
   const combination = checkCombination(election, sharesOut.usable, packing.packed);
   checks.push(combination.check);
   if (combination.plaintexts === null) {
     checks.push(notRun('unpacking', 'no plaintexts were combined'));
   } else {
+    started('unpacking');
     const unpacking = checkUnpacking(election, packing.tally, combination.plaintexts, result);
     checks.push(unpacking.check);
     out.counts = unpacking.counts;
   }
+  started('result');
   const recomputed = checkResult(election, out.counts, result);
   checks.push(recomputed.check);
   out.result = recomputed.result;
