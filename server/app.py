@@ -20,6 +20,8 @@ from .contexts import ContextCache
 from .errors import ApiError
 from .identity import ensure_admin_token, load_identity
 from .ratelimit import RateLimiter
+from .record_builder import RecordBuilder
+from .records import BuildHook
 from .services import Services
 from .storage.database import open_database
 from .web import blueprint as web_blueprint
@@ -36,20 +38,32 @@ SECURITY_HEADERS = {
 }
 
 
-def create_app(config: ServerConfig, *, first_token: list[str] | None = None) -> Flask:
+def create_app(
+    config: ServerConfig,
+    *,
+    first_token: list[str] | None = None,
+    record_hook: BuildHook | None = None,
+) -> Flask:
     """Build the app. If this start made the admin token, it is appended to
-    ``first_token`` (so the caller can show it once) and never logged."""
+    ``first_token`` (so the caller can show it once) and never logged.
+    ``record_hook`` runs at the start of every record build (tests hold one
+    there); the records of closed elections missing their file start building."""
     db = open_database(config.db_url)
     token = ensure_admin_token(db)
     if token is not None and first_token is not None:
         first_token.append(token)
+    identity = load_identity(db)
+    contexts = ContextCache(config.key_policy)
     services = Services(
         config=config,
         db=db,
-        identity=load_identity(db),
-        contexts=ContextCache(config.key_policy),
+        identity=identity,
+        contexts=contexts,
         batcher=Batcher(config.batch_window_s, config.batch_max),
         admin_limiter=RateLimiter(config.admin_rate.count, config.admin_rate.seconds),
+        record_builder=RecordBuilder(
+            db, contexts, identity.receipt_seed, config.data_dir, hook=record_hook
+        ),
     )
     app = Flask(__name__, instance_path=str(config.data_dir.resolve() / "instance"))
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
@@ -108,4 +122,5 @@ def create_app(config: ServerConfig, *, first_token: list[str] | None = None) ->
     def _noop(_exc: Any) -> None:
         return None
 
+    services.record_builder.resume()
     return app

@@ -4,12 +4,15 @@ No Flask here. Once the poll is closed an election no longer changes but for
 its state (closed → tallied → published) and the trustees' tally shares, so
 the record of each state is built once and kept as a file under the server's
 data folder: ``DATA/records/<election id>/<state>-<stamp>.zip`` where the
-stamp hashes the state and the time the election entered it. A request for
-another state (or after the state moved on) builds the new file and removes
-the stale ones. Building streams the board a segment at a time into a
-temporary file beside the target and renames it into place, so a reader never
-sees half a record and no more than one segment is in memory; an exclusive
-file lock keeps two workers from building the same record at once.
+stamp hashes the state and the time the election entered it. Requests only
+look the file up (:func:`lookup`, never waiting); builds run in the background
+(server/record_builder.py) with :func:`ensure_record`, which builds the file of
+the current state and removes the stale ones. Building streams the board a
+segment at a time into a temporary file (``.building-*.zip``) beside the target
+and renames it into place, so a reader never sees half a record and no more
+than one segment is in memory; an exclusive file lock keeps two workers from
+building the same record at once, and whoever holds it removes the temporary
+files a killed build left behind.
 
 The bytes depend only on the database: ``exported_at`` is the time the
 election entered the recorded state (not the time of the request), so a
@@ -24,7 +27,7 @@ import hashlib
 import os
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -65,6 +68,25 @@ RECORD_STATES = {
     State.PUBLISHED: RecordState.PUBLISHED,
 }
 RECORDS_DIR = "records"
+BUILDING_PREFIX = ".building-"
+BuildHook = Callable[[str, RecordState], None]
+"""Called by a build with the election id and state once its temporary file
+exists, before anything is written (tests hold a build there)."""
+
+
+@dataclass(frozen=True)
+class PendingRecord:
+    """The record of the election's current state is not built yet."""
+
+    election_id: str
+    state: RecordState
+    board_size: int
+
+    @property
+    def retry_after(self) -> int:
+        """Seconds a client should wait before asking again: 5 for a small
+        board, up to 30 for a million entries (the build takes about an hour)."""
+        return min(30, 5 + self.board_size // 40_000)
 
 
 @dataclass(frozen=True)
@@ -133,20 +155,53 @@ def _locked(folder: Path) -> Iterator[None]:
         os.close(fd)
 
 
+def lookup(db: Database, data_dir: Path, election_id: str) -> BuiltRecord | PendingRecord:
+    """The record file of the election's current state if it is built, else
+    what is pending; never builds nor waits. 404 for an unknown election, 409
+    before the poll is closed."""
+    for _ in range(2):
+        with db.read() as conn:
+            row = elections.get(conn, election_id)
+        state = record_state(row)
+        target = _folder(data_dir, row.id) / _file_name(row, state)
+        if not target.is_file():
+            return PendingRecord(row.id, state, row.board_size)
+        try:
+            return BuiltRecord(target, row.id, state, index_etag(target), target.stat().st_size)
+        except FileNotFoundError:  # the state moved on and a build removed the file
+            continue
+    return PendingRecord(row.id, state, row.board_size)
+
+
+def missing(db: Database, data_dir: Path) -> list[str]:
+    """The elections in a state with a record whose file is not built."""
+    with db.read() as conn:
+        rows = elections.list_all(conn)
+    return [
+        row.id
+        for row in rows
+        if row.state in RECORD_STATES
+        and not (_folder(data_dir, row.id) / _file_name(row, RECORD_STATES[row.state])).is_file()
+    ]
+
+
 def ensure_record(
     db: Database,
     contexts: ContextCache,
     receipt_seed: bytes,
     data_dir: Path,
     election_id: str,
+    *,
+    hook: BuildHook | None = None,
 ) -> BuiltRecord:
-    """The record file of the election in its current state, built if missing.
-
-    404 for an unknown election, 409 before the poll is closed."""
+    """The record file of the election in its current state, built if missing
+    (waiting for the lock while another worker builds it): for background
+    builds and benchmarks, never a request. 404 for an unknown election, 409
+    before the poll is closed."""
     try:
-        return _ensure(db, contexts, receipt_seed, data_dir, election_id)
-    except FileNotFoundError:  # the state moved on and another request removed the file
-        return _ensure(db, contexts, receipt_seed, data_dir, election_id)
+        return _ensure(db, contexts, receipt_seed, data_dir, election_id, hook=hook)
+    except FileNotFoundError:  # the state moved on and another build removed the file
+        return _ensure(db, contexts, receipt_seed, data_dir, election_id, hook=hook)
 
 
 def _ensure(
@@ -155,6 +210,8 @@ def _ensure(
     receipt_seed: bytes,
     data_dir: Path,
     election_id: str,
+    *,
+    hook: BuildHook | None,
 ) -> BuiltRecord:
     with db.read() as conn:
         row = elections.get(conn, election_id)
@@ -164,6 +221,9 @@ def _ensure(
     if not target.is_file():
         folder.mkdir(parents=True, exist_ok=True)
         with _locked(folder):
+            # Under the lock no build runs: a temporary file is a killed build's.
+            for leftover in folder.glob(f"{BUILDING_PREFIX}*"):
+                leftover.unlink(missing_ok=True)
             if not target.is_file():
                 _build_into(
                     db,
@@ -172,6 +232,7 @@ def _ensure(
                     state=state,
                     receipt_seed=receipt_seed,
                     target=target,
+                    hook=hook,
                 )
             for stale in folder.glob("*.zip"):
                 if stale.name != target.name:
@@ -187,10 +248,13 @@ def _build_into(
     state: RecordState,
     receipt_seed: bytes,
     target: Path,
+    hook: BuildHook | None,
 ) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".building-", suffix=".zip", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=BUILDING_PREFIX, suffix=".zip", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as out:
+            if hook is not None:
+                hook(row.id, state)
             write_record(db, ctx, row, state=state, receipt_seed=receipt_seed, out=out)
             out.flush()
             os.fsync(out.fileno())

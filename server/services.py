@@ -11,6 +11,7 @@ from .config import ServerConfig
 from .contexts import ContextCache
 from .identity import ServerIdentity
 from .ratelimit import RateLimiter
+from .record_builder import RecordBuilder
 from .storage.database import Database
 
 
@@ -22,6 +23,7 @@ class Services:
     contexts: ContextCache
     batcher: Batcher
     admin_limiter: RateLimiter
+    record_builder: RecordBuilder
 
 
 def services() -> Services:

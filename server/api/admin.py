@@ -72,10 +72,16 @@ def open_poll(election_id: str) -> tuple[Response, int]:
 @blueprint.post("/elections/<election_id>/publish")
 @admin_only
 def publish(election_id: str) -> tuple[Response, int]:
-    return summary(elections.publish_result(services().db, election_id, ACTOR)), 200
+    svc = services()
+    row = elections.publish_result(svc.db, election_id, ACTOR)
+    svc.record_builder.request(row.id)  # committed: the published record starts building
+    return summary(row), 200
 
 
 @blueprint.post("/elections/<election_id>/close")
 @admin_only
 def close_poll(election_id: str) -> tuple[Response, int]:
-    return summary(elections.close_poll(services().db, election_id, ACTOR)), 200
+    svc = services()
+    row = elections.close_poll(svc.db, election_id, ACTOR)
+    svc.record_builder.request(row.id)  # committed: the closed record starts building
+    return summary(row), 200

@@ -60,6 +60,21 @@ RECORD_HEADERS = {
         "schema": {"type": "string", "enum": ["closed", "tallied", "published"]},
     },
 }
+RECORD_BUILDING = {
+    "description": (
+        "the record of the election's current state is being built (it starts when "
+        "the election enters the state; a million ballots take about an hour): ask "
+        "again after Retry-After seconds; the body's code is record-building"
+    ),
+    "headers": {
+        "Retry-After": {
+            "description": "seconds to wait before asking again (5 to 30, by board size)",
+            "schema": {"type": "integer", "minimum": 1},
+        },
+        "X-Record-State": RECORD_HEADERS["X-Record-State"],
+    },
+    "content": {JSON: {"schema": ref("Error")}},
+}
 
 EXAMPLE_TOML = """\
 election_id = "hoi-nghi-2025"
@@ -119,6 +134,8 @@ class Op:
     body: Schema | None = None
     media: str = JSON
     headers: Schema | None = None
+    more: dict[str, Schema] | None = None
+    """Other answers, as whole OpenAPI response objects (their own media and headers)."""
 
 
 def _body(name: str, description: str) -> Schema:
@@ -214,10 +231,12 @@ def _operations() -> list[Op]:
            "The decrypted counts and the result under the manifest's rules",
            {"200": (ref("ResultView"), "the result")}, "404", eid),
         Op("get", "/api/elections/{election_id}/record", "public.get_record", "public",
-           "The election record (docs/record.md), a zip, once the poll is closed; "
+           "The election record (docs/record.md), a zip, once the poll is closed "
+           "and the record of its state is built (202 meanwhile, never waiting); "
            "HEAD, If-None-Match (304) and Range (206) are supported",
            {"200": ({"type": "string", "contentMediaType": ZIP}, "the record archive")},
-           "404 409", eid, media=ZIP, headers=RECORD_HEADERS),
+           "404 409", eid, media=ZIP, headers=RECORD_HEADERS,
+           more={"202": RECORD_BUILDING}),
         Op("get", "/api/audit", "public.audit_log", "public",
            "The audit log: entries with id above start",
            {"200": (ref("AuditLog"), "the entries")}, "400", ("election", "start", "limit")),
@@ -234,6 +253,7 @@ def _operation(op: Op) -> Schema:
     if op.headers is not None:
         for response in responses.values():
             response["headers"] = op.headers
+    responses |= op.more or {}
     codes = set(op.errors.split()) | {"413"}  # any request may carry an oversized body
     if op.role in ("admin", "registrar"):
         codes |= {"401", "429"}

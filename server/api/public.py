@@ -226,11 +226,24 @@ def get_result(election_id: str) -> Response:
 @blueprint.get("/elections/<election_id>/record")
 def get_record(election_id: str) -> Response:
     """The election record (docs/record.md) once the poll is closed: a zip,
-    its ETag the SHA-256 of its record.json; HEAD, If-None-Match and Range work."""
+    its ETag the SHA-256 of its record.json; HEAD, If-None-Match and Range work.
+    While it is being built, 202 with Retry-After, at once."""
     svc = services()
-    built = records.ensure_record(
-        svc.db, svc.contexts, svc.identity.receipt_seed, svc.config.data_dir, election_id
-    )
+    built = records.lookup(svc.db, svc.config.data_dir, election_id)
+    if isinstance(built, records.PendingRecord):
+        svc.record_builder.request(built.election_id)  # started already, unless its build died
+        resp = jsonify(
+            {
+                "code": "record-building",
+                "message": f"the server is building the {built.state.value} record of "
+                f"election {built.election_id}; retry in {built.retry_after} s",
+                "field": None,
+            }
+        )
+        resp.status_code = 202
+        resp.headers["Retry-After"] = str(built.retry_after)
+        resp.headers["X-Record-State"] = built.state.value
+        return resp
     resp = send_file(
         built.path,
         mimetype="application/zip",

@@ -50,4 +50,6 @@ def post_tally_shares(election_id: str) -> tuple[Response, int]:
     with svc.db.read() as conn:
         row = elections.get(conn, election_id)
     stored = counting.post_tally_shares(svc.db, svc.contexts.get(row), election_id, doc)
+    if stored.result is not None:  # combined and committed: the tallied record starts building
+        svc.record_builder.request(election_id)
     return jsonify({"index": doc.index, "valid": True, "combined": stored.result is not None}), 201

@@ -125,8 +125,11 @@ def server(db_url, tmp_path) -> Server:
     token: list[str] = []
     config = make_config(db_url, tmp_path, admin_rate=RateLimit(1000, 60))
     app = create_app(config, first_token=token)
-    yield Server(app, app.test_client(), token[0], config)
-    app.extensions["kiemphieu"].db.dispose()
+    made = Server(app, app.test_client(), token[0], config)
+    yield made
+    services = made.app.extensions["kiemphieu"]  # a test may have restarted the app
+    assert services.record_builder.close(timeout=60), "a record build did not end"
+    services.db.dispose()
 
 
 @dataclass

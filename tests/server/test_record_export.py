@@ -3,7 +3,8 @@
 The record downloads once the poll is closed, opens with RecordArchive (every
 file's hash checked, every document decoded strictly), holds the board the API
 lists, comes back byte-identical (served from the cached file, or rebuilt from
-the database), and changes when the state does.
+the database), and changes when the state does. Records are built in the
+background (tests/server/test_record_builds.py): ``fetch`` waits for the build.
 """
 
 from __future__ import annotations
@@ -61,6 +62,16 @@ CLOSED_FILES = {
 
 def url(eid: str) -> str:
     return f"/api/elections/{eid}/record"
+
+
+def builder(server):
+    return server.app.extensions["kiemphieu"].record_builder
+
+
+def fetch(server, eid: str, **kw):
+    """GET the record once the background build the last step started is done."""
+    assert builder(server).wait(eid, timeout=60)
+    return server.client.get(url(eid), **kw)
 
 
 def open_record(data: bytes) -> archive.RecordArchive:
@@ -134,7 +145,7 @@ def test_record_through_the_states(server, dealing, small_segments):
     assert server.admin("post", f"/api/admin/elections/{eid}/close").status_code == 200
 
     # closed: the board, the test shares and the encrypted tally; no result yet
-    r = server.client.get(url(eid))
+    r = fetch(server, eid)
     assert r.status_code == 200, r.json
     assert r.mimetype == "application/zip"
     assert r.headers["Content-Disposition"] == f"attachment; filename={eid}-record.zip"
@@ -181,7 +192,8 @@ def test_record_through_the_states(server, dealing, small_segments):
     cached = list((server.config.data_dir / "records" / eid).glob("*.zip"))
     assert len(cached) == 1
     cached[0].unlink()
-    assert server.client.get(url(eid)).data == closed_bytes
+    assert server.client.get(url(eid)).status_code == 202  # and the build starts again
+    assert fetch(server, eid).data == closed_bytes
 
     # a conditional request, a range and HEAD
     same = server.client.get(url(eid), headers={"If-None-Match": r.headers["ETag"]})
@@ -193,7 +205,7 @@ def test_record_through_the_states(server, dealing, small_segments):
 
     # tallied: every file; the cache follows the state
     tally_shares(server, dealing, opened, 3)
-    r = server.client.get(url(eid))
+    r = fetch(server, eid)
     assert r.status_code == 200 and r.headers["X-Record-State"] == "tallied"
     assert r.headers["ETag"] != again.headers["ETag"]
     with open_record(r.data) as rec:
@@ -214,7 +226,7 @@ def test_record_through_the_states(server, dealing, small_segments):
 
     # published: only the state (and its time) change
     assert server.admin("post", f"/api/admin/elections/{eid}/publish").status_code == 200
-    r = server.client.get(url(eid))
+    r = fetch(server, eid)
     assert r.headers["X-Record-State"] == "published"
     with open_record(r.data) as rec:
         assert rec.index.state is RecordState.PUBLISHED
@@ -236,11 +248,13 @@ def test_record_refusals(opened):
 
 
 def test_record_removed_while_served_is_rebuilt(server, dealing, monkeypatch):
-    """A record file removed between its build and its ETag (the state moved
-    on in another worker) is looked up again, not answered with a 500."""
+    """A record file removed between its look-up and its ETag (the state moved
+    on in another worker) is looked up again, not answered with a 500: 202
+    while it is built again, then the record under the same name."""
     opened = prepare_election(server, dealing, voters=1)
     eid = opened.election_id
     assert server.admin("post", f"/api/admin/elections/{eid}/close").status_code == 200
+    assert builder(server).wait(eid, timeout=60)
     real = records.index_etag
     removed = []
 
@@ -252,6 +266,8 @@ def test_record_removed_while_served_is_rebuilt(server, dealing, monkeypatch):
 
     monkeypatch.setattr(records, "index_etag", racing)
     r = server.client.get(url(eid))
+    assert r.status_code == 202, r.data
+    r = fetch(server, eid)
     assert r.status_code == 200, r.json
     assert removed and removed[0].is_file()  # built again under the same name
     assert r.headers["ETag"] == f'"{hashlib.sha256(zf_index(r.data)).hexdigest()}"'
