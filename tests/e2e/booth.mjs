@@ -367,6 +367,7 @@ async function results(browser, args, shots) {
     await atStep(page, 'results');
     await page.locator(VERDICT_DONE).waitFor({ timeout: 60_000 });
     out.verdict = await page.getByTestId('verify-verdict').getAttribute('data-verdict');
+    out.runner = await page.getByTestId('verify-verdict').getAttribute('data-runner');
     out.checks = await checks(page);
     out.rows = await page.locator('tr[data-testid^="result-"]').evaluateAll((rows) => Object.fromEntries(
       rows.map((r) => [r.dataset.testid, [...r.querySelectorAll('td')].map((td) => td.textContent.trim())]),

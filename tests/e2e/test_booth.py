@@ -335,6 +335,7 @@ def test_vote_audit_cast_and_verify_results_in_chromium(
     seen = drive("results", **base, state="published")
     assert seen["problems"] == [], seen["problems"]
     assert seen["verdict"] == "ok", seen["checks"]
+    assert seen["runner"] == "worker"  # verified off the page's thread (js/results/worker.js)
     ids = ["base-hash", "packing", "share-signatures", "share-proofs", "combination",
            "unpacking", "result"]  # fmt: skip
     assert [c["id"] for c in seen["checks"]] == ids and all(c["ok"] for c in seen["checks"])
