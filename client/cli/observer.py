@@ -98,6 +98,15 @@ def download(url: str, limit: int, timeout: float) -> IO[bytes]:
     out = tempfile.TemporaryFile()  # noqa: SIM115 - returned open, closed by the caller
     try:
         with requests.get(url, stream=True, timeout=timeout) as reply:
+            if reply.status_code == 202:  # the server is building the record
+                wait = reply.headers.get("Retry-After", "")
+                wait = wait if wait.isascii() and wait.isdigit() and len(wait) < 8 else "a few"
+                raise ServerError(
+                    202,
+                    "record-building",
+                    f"the server is still building the record; try again in {wait} s "
+                    "(kiemphieu record download waits for it)",
+                )
             if reply.status_code != 200:
                 raise ServerError(
                     reply.status_code, "download", f"HTTP {reply.status_code} for {url}"

@@ -6,6 +6,10 @@ the tests' 512-bit keys are accepted; production never runs this file::
 
     python tests/support/server_process.py --db URL --data DIR --port P --token-file F
 
+With ``--record-gate DIR`` every record build (server/record_builder.py) holds,
+its temporary file made, until ``DIR/<election id>`` or ``DIR/all`` exists:
+tests see the server answer 202 while it builds, or kill it mid-build.
+
 Like ``kiemphieu serve``, the parent opens and migrates the database and makes
 the admin token on first start; the token goes to ``--token-file`` (mode 0600)
 instead of the terminal. :class:`ServerProcess` starts the script in its own
@@ -23,6 +27,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +55,9 @@ def _serve(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--batch-window-ms", type=float, default=5.0)
     parser.add_argument("--web-root", type=Path, help="serve the booth's pages from this folder")
+    parser.add_argument("--record-gate", type=Path, help="hold record builds until released")
     args = parser.parse_args(argv)
+    hook = None if args.record_gate is None else _gate(args.record_gate)
 
     config = ServerConfig(
         db_url=args.db,
@@ -86,10 +93,24 @@ def _serve(argv: list[str] | None = None) -> int:
                 self.cfg.set(key, value)
 
         def load(self) -> Any:
-            return create_app(config)
+            return create_app(config, record_hook=hook)
 
     Gunicorn().run()
     return 0
+
+
+def _gate(folder: Path) -> Callable[[str, object], None]:
+    """A record-build hook that holds each build until ``folder/<election id>``
+    or ``folder/all`` exists (five minutes at most)."""
+
+    def hold(election_id: str, _state: object) -> None:
+        deadline = time.monotonic() + 300
+        while not ((folder / election_id).exists() or (folder / "all").exists()):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the record build of {election_id} was never released")
+            time.sleep(0.02)
+
+    return hold
 
 
 # --- the parent: start, wait, stop, kill ---------------------------------------
@@ -133,8 +154,10 @@ class ServerProcess:
         threads: int = 8,
         batch_window_ms: float = 5.0,
         web_root: Path | None = None,
+        record_gate: Path | None = None,
     ) -> None:
         self.db_url = db_url
+        self.record_gate = record_gate
         self.data_dir = data_dir
         self.workers = workers
         self.threads = threads
@@ -180,6 +203,8 @@ class ServerProcess:
         ]
         if self.web_root is not None:
             cmd += ["--web-root", str(self.web_root)]
+        if self.record_gate is not None:
+            cmd += ["--record-gate", str(self.record_gate)]
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
                 cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
