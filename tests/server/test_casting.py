@@ -159,6 +159,8 @@ def test_lifecycle_refusals(server, dealing):
     assert cast(server, eid, late).status_code == 409
     entries, _ = board_entries(server, eid)
     assert [e.kind.value for e in entries] == ["roll", "open", "ballot", "close"]
+    # the close starts the closed record's build, which computes the tally
+    assert server.app.extensions["kiemphieu"].record_builder.wait(eid, timeout=60)
     actions = [e["action"] for e in server.client.get(f"/api/audit?election={eid}").json["entries"]]
     assert actions == [
         "create",
@@ -168,6 +170,7 @@ def test_lifecycle_refusals(server, dealing):
         *["test-shares"] * 5,
         "open",
         "close",
+        "tally",
     ]
 
 
