@@ -69,7 +69,8 @@ def _load(conn: Connection, election_id: str) -> StoredTally | None:
 
 
 def tally(db: Database, ctx: ElectionContext, election_id: str) -> StoredTally:
-    """The stored tally, computing it on first request after the close."""
+    """The stored tally, computing it when first asked for after the close (by
+    a request, or by the build of the closed record that the close starts)."""
     with db.read() as conn:
         row = elections.get(conn, election_id)
         stored = _load(conn, election_id)
