@@ -57,6 +57,7 @@ class RecordBuilder:
         self._pid = os.getpid()
         self._closed = False
         self.failures = 0
+        """Builds that failed in this process (each logged); the next request retries."""
 
     def request(self, election_id: str) -> None:
         """Build the record of the election's current state unless it exists;
@@ -132,6 +133,10 @@ class RecordBuilder:
                 if self._running.get(election_id) is me:
                     del self._running[election_id]
 
+    def _failed(self) -> None:
+        with self._lock:
+            self.failures += 1
+
     def _build(self, election_id: str) -> None:
         started = time.monotonic()
         try:
@@ -143,10 +148,14 @@ class RecordBuilder:
                 election_id,
                 hook=self.hook,
             )
-        except ApiError as exc:  # the election went away, or has no record in its state
-            log.warning("record of %s not built: %s", election_id, exc.message)
+        except ApiError as exc:
+            if exc.status >= 500:  # e.g. a board that no longer reads back whole
+                self._failed()
+                log.error("record of %s: the build failed: %s", election_id, exc.message)
+            else:  # the election went away, or has no record in its state
+                log.warning("record of %s not built: %s", election_id, exc.message)
         except Exception:
-            self.failures += 1
+            self._failed()
             log.exception("record of %s: the build failed", election_id)
         else:
             log.info(
