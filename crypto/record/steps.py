@@ -29,11 +29,12 @@ from ..primitives.combination import DecryptionShare, VerifiedDecryptionShare, c
 from ..primitives.paillier import KeyPolicy
 from ..primitives.proofs.modulus import verify_modulus
 from ..primitives.threshold import ceremony_plaintext, check_verification_keys
-from .archive import verify_index_signature
+from .archive import COUNTS, FIXED_NAMES, MINUTES, RESULT, RecordArchive, verify_index_signature
 from .documents import (
     CredentialList,
     MinutesRecord,
     RecordIndex,
+    RecordState,
     ShareList,
     TallyRecord,
     TrusteeList,
@@ -54,6 +55,21 @@ def check_index_signature(r: Collector, index: RecordIndex, expected: bytes | No
         r.item("index", False, "record.json is not signed by its receipt key")
     else:
         r.item("index", True, "")
+
+
+def check_index_files(r: Collector, archive: RecordArchive, shares: ShareList | None) -> None:
+    """``index``: the files present are those of the record's state (docs/record.md §3)."""
+    index = archive.index
+    closed = index.state is RecordState.CLOSED
+    for name in FIXED_NAMES:
+        wanted = not (closed and name in (COUNTS, RESULT, MINUTES))
+        present = archive.has(name)
+        r.item("index", present == wanted, f"{name} {'missing' if wanted else 'present'} "
+               f"in a {index.state.value} record")  # fmt: skip
+    r.item("index", bool(archive.segment_names), "the record holds no board segment")
+    if shares is not None:
+        ok = (not shares.tally) if closed else bool(shares.tally)
+        r.item("index", ok, f"tally shares do not fit a {index.state.value} record")
 
 
 def check_ceremony(

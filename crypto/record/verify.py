@@ -151,7 +151,7 @@ class _Verifier:
         counts = self.load(TallyCounts, names.COUNTS)
         result = self.load(ElectionResult, names.RESULT)
         minutes = self.load(MinutesRecord, names.MINUTES)
-        self.check_index_files(shares)
+        steps.check_index_files(self.r, self.archive, shares)
         r.item("index", index.spec_version == SPEC_VERSION, f"spec version {index.spec_version}")
         steps.check_index_signature(r, index, self.expected_key)
         if manifest is not None:
@@ -226,21 +226,6 @@ class _Verifier:
         elif not r.has_failed("minutes"):
             r.skip("minutes", "minutes.json cannot be read")
         return r.finish(index.election_id, index.state.value)
-
-    def check_index_files(self, shares: ShareList | None) -> None:
-        """``index``: the files present are those of the record's state."""
-        r, index = self.r, self.index
-        closed = index.state is RecordState.CLOSED
-        for name in names.FIXED_NAMES:
-            counted_only = name in (names.COUNTS, names.RESULT, names.MINUTES)
-            wanted = not (closed and counted_only)
-            present = self.archive.has(name)
-            r.item("index", present == wanted, f"{name} {'missing' if wanted else 'present'} "
-                   f"in a {index.state.value} record")  # fmt: skip
-        r.item("index", bool(self.archive.segment_names), "the record holds no board segment")
-        if shares is not None:
-            ok = (not shares.tally) if closed else bool(shares.tally)
-            r.item("index", ok, f"tally shares do not fit a {index.state.value} record")
 
     def segment_jobs(self, wire: ContextWire) -> Iterator[SegmentJob]:
         for name in self.archive.segment_names:
