@@ -30,6 +30,11 @@ from .storage.database import Database
 
 log = logging.getLogger(__name__)
 
+FAILURE_BACKOFF_S = 300.0
+"""After a failed build, requests wait this long before one starts it again
+(a state change starts it at once): a build that fails late on a large board
+must not be restarted by every client polling for the record."""
+
 
 class RecordBuilder:
     """Starts and tracks this process's background record builds.
@@ -45,6 +50,7 @@ class RecordBuilder:
         data_dir: Path,
         *,
         hook: records.BuildHook | None = None,
+        failure_backoff: float = FAILURE_BACKOFF_S,
     ) -> None:
         self.db = db
         self.contexts = contexts
@@ -57,12 +63,28 @@ class RecordBuilder:
         self._pid = os.getpid()
         self._closed = False
         self.failures = 0
-        """Builds that failed in this process (each logged); the next request retries."""
+        """Builds that failed in this process (each logged)."""
+        self.failure_backoff = failure_backoff
+        self._failed_at: dict[str, float] = {}
 
-    def request(self, election_id: str) -> None:
+    def backing_off(self, election_id: str) -> int | None:
+        """Seconds before a request may start the election's build again after
+        a failed one (at least 1), or None when no recent build failed."""
+        with self._lock:
+            at = self._failed_at.get(election_id)
+        if at is None:
+            return None
+        left = at + self.failure_backoff - time.monotonic()
+        return max(1, round(left)) if left > 0 else None
+
+    def request(self, election_id: str, *, after_failure: bool = True) -> None:
         """Build the record of the election's current state unless it exists;
         returns at once. A request while a build of that election runs makes
-        it look again when done (the state may have moved on meanwhile)."""
+        it look again when done (the state may have moved on meanwhile).
+        With ``after_failure`` False (a client polling), nothing starts while
+        :meth:`backing_off` says a recent build failed."""
+        if not after_failure and self.backing_off(election_id) is not None:
+            return
         with self._lock:
             if self._pid != os.getpid():  # forked: the parent's threads are not ours
                 self._pid = os.getpid()
@@ -133,9 +155,10 @@ class RecordBuilder:
                 if self._running.get(election_id) is me:
                     del self._running[election_id]
 
-    def _failed(self) -> None:
+    def _failed(self, election_id: str) -> None:
         with self._lock:
             self.failures += 1
+            self._failed_at[election_id] = time.monotonic()
 
     def _build(self, election_id: str) -> None:
         started = time.monotonic()
@@ -150,14 +173,16 @@ class RecordBuilder:
             )
         except ApiError as exc:
             if exc.status >= 500:  # e.g. a board that no longer reads back whole
-                self._failed()
+                self._failed(election_id)
                 log.error("record of %s: the build failed: %s", election_id, exc.message)
             else:  # the election went away, or has no record in its state
                 log.warning("record of %s not built: %s", election_id, exc.message)
         except Exception:
-            self._failed()
+            self._failed(election_id)
             log.exception("record of %s: the build failed", election_id)
         else:
+            with self._lock:
+                self._failed_at.pop(election_id, None)
             log.info(
                 "record of %s (%s) ready: %d bytes, %.1f s",
                 election_id,

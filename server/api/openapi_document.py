@@ -75,6 +75,20 @@ RECORD_BUILDING = {
     },
     "content": {JSON: {"schema": ref("Error")}},
 }
+RECORD_FAILED = {
+    "description": (
+        "the last build of the record failed (the server logged why); a request "
+        "starts it again after Retry-After seconds; the body's code is record-failed"
+    ),
+    "headers": {
+        "Retry-After": {
+            "description": "seconds before the build is tried again",
+            "schema": {"type": "integer", "minimum": 1},
+        },
+        "X-Record-State": RECORD_HEADERS["X-Record-State"],
+    },
+    "content": {JSON: {"schema": ref("Error")}},
+}
 
 EXAMPLE_TOML = """\
 election_id = "hoi-nghi-2025"
@@ -236,7 +250,7 @@ def _operations() -> list[Op]:
            "HEAD, If-None-Match (304) and Range (206) are supported",
            {"200": ({"type": "string", "contentMediaType": ZIP}, "the record archive")},
            "404 409", eid, media=ZIP, headers=RECORD_HEADERS,
-           more={"202": RECORD_BUILDING}),
+           more={"202": RECORD_BUILDING, "503": RECORD_FAILED}),
         Op("get", "/api/audit", "public.audit_log", "public",
            "The audit log: entries with id above start",
            {"200": (ref("AuditLog"), "the entries")}, "400", ("election", "start", "limit")),

@@ -231,7 +231,22 @@ def get_record(election_id: str) -> Response:
     svc = services()
     built = records.lookup(svc.db, svc.config.data_dir, election_id)
     if isinstance(built, records.PendingRecord):
-        svc.record_builder.request(built.election_id)  # started already, unless its build died
+        # Started already, unless its build died; not again soon after a failure.
+        svc.record_builder.request(built.election_id, after_failure=False)
+        backoff = svc.record_builder.backing_off(built.election_id)
+        if backoff is not None:
+            resp = jsonify(
+                {
+                    "code": "record-failed",
+                    "message": f"building the {built.state.value} record of election "
+                    f"{built.election_id} failed; the server tries again in {backoff} s",
+                    "field": None,
+                }
+            )
+            resp.status_code = 503
+            resp.headers["Retry-After"] = str(backoff)
+            resp.headers["X-Record-State"] = built.state.value
+            return resp
         resp = jsonify(
             {
                 "code": "record-building",

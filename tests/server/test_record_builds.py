@@ -142,7 +142,7 @@ def test_a_second_worker_waits_for_the_lock_and_does_not_build(server, dealing):
     assert built.startswith("closed-")
 
 
-def test_failed_build_is_cleaned_up_and_the_next_request_builds_again(server, dealing):
+def test_failed_build_is_cleaned_up_and_retried_after_a_back_off(server, dealing):
     def broken(election_id: str, state: RecordState) -> None:
         raise OSError("disk full")
 
@@ -152,6 +152,12 @@ def test_failed_build_is_cleaned_up_and_the_next_request_builds_again(server, de
     assert builder(server).wait(eid, WAIT)
     assert builder(server).failures == 1 and names(server, eid) == []
     builder(server).hook = None
+    # A polling client does not restart a build that just failed: 503 and when.
+    refused = server.client.get(url(eid))
+    assert refused.status_code == 503 and refused.get_json()["code"] == "record-failed"
+    assert 1 <= int(refused.headers["Retry-After"]) <= 300
+    assert not builder(server).building(eid)
+    builder(server).failure_backoff = 0.0  # the back-off is over
     assert server.client.get(url(eid)).status_code == 202  # starts the build again
     r = fetch(server, eid)
     assert r.status_code == 200
