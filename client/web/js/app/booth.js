@@ -23,7 +23,7 @@ import { announce, clear, download, groupHex, setMessage, setParam, showStep } f
 import { chooseElection, fetchSummary, waitForRetry } from './election-picker.js';
 import { setLocalized, setText, startI18n } from './i18n.js';
 import { MARK, mark, markedPrecompute } from './marks.js';
-import { QrScanner, cameraAvailable } from './qr-scanner.js';
+import { CodeScanner, cameraAvailable } from './qr-scanner.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -119,6 +119,7 @@ function stepCode() {
 
 async function submitCode(event) {
   event.preventDefault();
+  scanner?.close(); // a code typed while the camera was open: the camera is no longer needed
   setMessage($('code-message'), null, null);
   let code;
   try {
@@ -147,27 +148,21 @@ async function submitCode(event) {
 
 let scanner = null;
 
-async function startScan() {
-  scanner ??= new QrScanner($('scanner-video'));
-  $('scanner').hidden = false;
-  try {
-    await scanner.start((text) => {
-      $('scanner').hidden = true;
-      $('code-input').value = text.trim();
-      announce('code.scanned');
+function startScan() {
+  scanner ??= new CodeScanner({
+    panel: $('scanner'), video: $('scanner-video'), stopButton: $('scan-stop'),
+    scanButton: $('scan-button'), messageBox: $('code-message'),
+    onCode: (code) => { // submitted as if typed
+      $('code-input').value = code;
+      codeError(null);
       $('code-form').requestSubmit();
-    });
-    $('scan-stop').focus();
-  } catch (err) {
-    $('scanner').hidden = true;
-    setMessage($('code-message'), 'error', 'code.cameraError');
-    console.error(err);
-  }
+    },
+  });
+  return scanner.open();
 }
 
 function stopScan() {
-  scanner?.stop();
-  $('scanner').hidden = true;
+  scanner?.close();
   $('scan-button').focus();
 }
 

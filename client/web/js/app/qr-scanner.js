@@ -1,6 +1,10 @@
 // Reading a credential sheet's QR code (it holds only the code) with the camera:
 // the browser's BarcodeDetector where it has one, else jsQR (vendored, run in
-// a classic worker, qr-worker.js). Frames never leave the device.
+// a classic worker, qr-worker.js). Frames never leave the device. CodeScanner
+// is the booth's scan panel: only a credential code read gets through.
+
+import { CredentialError, formatCredential } from '../crypto/index.js';
+import { announce, setMessage } from './dom.js';
 
 const FRAME_MS = 250;
 
@@ -54,43 +58,114 @@ export class QrScanner {
     this.stream = null;
     this.detector = null;
     this.timer = null;
+    this.session = null; // one per start(); stop() ends it, and with it any start still under way
   }
 
-  /** Open the camera and call `onText` once with the first QR code read. */
+  /** Open the camera and call `onText` once with the first QR code read.
+   *  A stop() while the camera is still opening closes it as soon as it opens. */
   async start(onText) {
-    this.stream = await navigator.mediaDevices.getUserMedia({
+    this.stop();
+    const session = {};
+    this.session = session;
+    const current = () => this.session === session;
+    const stream = await navigator.mediaDevices.getUserMedia({
       video: { facingMode: { ideal: 'environment' } },
       audio: false,
     });
-    this.video.srcObject = this.stream;
+    if (!current()) {
+      stream.getTracks().forEach((track) => track.stop());
+      return;
+    }
+    this.stream = stream;
+    this.video.srcObject = stream;
     this.video.setAttribute('playsinline', '');
     this.video.muted = true;
-    await this.video.play();
-    this.detector = (await nativeDetector()) ?? workerDetector();
+    try {
+      await this.video.play();
+    } catch (err) {
+      if (!current()) return; // stopped while starting to play
+      throw err;
+    }
+    const detector = (await nativeDetector()) ?? workerDetector();
+    if (!current()) {
+      detector.close();
+      return;
+    }
+    this.detector = detector;
     const tick = async () => {
-      if (!this.stream) return;
+      if (!current()) return;
       let text = null;
       try {
-        text = await this.detector.detect(this.video);
+        text = await detector.detect(this.video);
       } catch {
         text = null; // a frame that could not be read: try the next one
       }
-      if (text && this.stream) {
+      if (!current()) return;
+      if (text) {
         this.stop();
         onText(text);
         return;
       }
-      if (this.stream) this.timer = setTimeout(tick, FRAME_MS);
+      this.timer = setTimeout(tick, FRAME_MS);
     };
     tick();
   }
 
   stop() {
+    this.session = null;
     clearTimeout(this.timer);
     this.stream?.getTracks().forEach((track) => track.stop());
     this.stream = null;
     this.video.srcObject = null;
     this.detector?.close();
     this.detector = null;
+  }
+}
+
+/**
+ * The code step's scan panel (index.html #scanner). open() shows it with the
+ * camera's picture; the first QR code read closes it and releases the camera.
+ * A credential code goes to `onCode` in its grouped form; anything else (a web
+ * address, some other QR code) is refused with a message in `messageBox` and
+ * never reaches the code field. close() releases the camera, also one that is
+ * still opening.
+ */
+export class CodeScanner {
+  constructor({ panel, video, stopButton, scanButton, messageBox, onCode }) {
+    this.scanner = new QrScanner(video);
+    Object.assign(this, { panel, stopButton, scanButton, messageBox, onCode });
+  }
+
+  async open() {
+    setMessage(this.messageBox, null, null);
+    this.panel.hidden = false;
+    try {
+      await this.scanner.start((text) => this.read(text));
+      if (!this.panel.hidden) this.stopButton.focus();
+    } catch (err) {
+      this.close(); // a camera that opened but cannot play is released too
+      setMessage(this.messageBox, 'error', 'code.cameraError');
+      console.error(err);
+    }
+  }
+
+  read(text) {
+    this.close();
+    let code;
+    try {
+      code = formatCredential(text);
+    } catch (err) {
+      if (!(err instanceof CredentialError)) throw err;
+      setMessage(this.messageBox, 'error', 'code.scanNotCode');
+      this.scanButton.focus();
+      return;
+    }
+    announce('code.scanned');
+    this.onCode(code);
+  }
+
+  close() {
+    this.scanner.stop();
+    this.panel.hidden = true;
   }
 }
