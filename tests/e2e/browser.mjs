@@ -31,8 +31,9 @@ export const PHONE = Object.freeze({
   timezoneId: 'Asia/Ho_Chi_Minh',
 });
 
-export function launch() {
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS] });
+/** Debian's chromium with the usual flags and `extraArgs` (e.g. a fake camera). */
+export function launch(extraArgs = []) {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
 
 // ---- message catalogues: what the page must show, read from the same files ----

@@ -11,9 +11,10 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
 _written: list[Path] = []
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def artifacts() -> Path:
-    """A fresh ``test-artifacts/e2e/`` (git-ignored) for this run's screenshots."""
+    """A fresh ``test-artifacts/e2e/`` (git-ignored) for this run's screenshots,
+    emptied once per run so that one browser test does not delete another's."""
     shutil.rmtree(ARTIFACTS, ignore_errors=True)
     ARTIFACTS.mkdir(parents=True)
     _written.append(ARTIFACTS)
