@@ -57,7 +57,7 @@ export class BallotForm {
     const section = el('section', {
       class: 'question', 'aria-labelledby': headingId, 'data-testid': `question-${q.id}`,
     });
-    section.append(setLocalized(el('h3', { id: headingId }), q.title));
+    section.append(setLocalized(el('h2', { id: headingId }), q.title));
     if (q.kind === 'confidence') {
       section.append(el('p', { class: 'field-hint', i18n: 'ballot.confidenceHint' }));
       q.rows.forEach((row, ri) => {

@@ -117,7 +117,7 @@ function render() {
   manifest.questions.forEach((question) => {
     const qr = result.questions.find((q) => q.question === question.id);
     if (!qr) return;
-    out.append(el('section', { 'aria-label': pick(question.title), 'data-testid': `results-${question.id}` },
+    out.append(el('section', { 'data-testid': `results-${question.id}` },
       el('h2', {}, pick(question.title)),
       questionTable(manifest, question, qr),
       ...charts(question, qr)));
