@@ -31,6 +31,19 @@ const OTHER = { vi: 'en', en: 'vi' };
 // pair listed here is dropped from axe's findings. Empty: nothing is excused.
 const EXCUSED = [];
 
+/** WCAG's contrast ratio of two opaque `rgb(r, g, b)` colours. */
+function contrast(a, b) {
+  const luminance = (css) => {
+    const [r, g, b2] = css.match(/\d+(\.\d+)?/g).slice(0, 3).map((v) => {
+      const c = Number(v) / 255;
+      return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b2;
+  };
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
 class Auditor {
   constructor(page, viewport) {
     this.page = page;
@@ -121,7 +134,8 @@ class Auditor {
 
   /**
    * Tab from the top of the page through up to `limit` stops: each focused
-   * element must match :focus-visible and draw an outline or a box shadow.
+   * element must match :focus-visible and draw an outline (at least 2 px, of
+   * 3:1 contrast on the background around it: WCAG 1.4.11) or a box shadow.
    */
   async tabWalk(name, limit = 40) {
     const page = this.page;
@@ -133,6 +147,7 @@ class Auditor {
     const seen = new Set();
     const keys = [];
     let stops = 0;
+    let least = Infinity;
     for (let i = 0; i < limit; i += 1) {
       await page.keyboard.press('Tab');
       const s = await page.evaluate(() => {
@@ -140,22 +155,31 @@ class Auditor {
         if (!el || el === document.body) return null;
         const cs = getComputedStyle(el);
         const id = el.dataset.testid ?? el.id ?? '';
+        // the outline is drawn around the element, on its parent's background
+        let under = el.parentElement;
+        while (under && /^rgba\(.*, 0\)$|^transparent$/.test(getComputedStyle(under).backgroundColor)) {
+          under = under.parentElement;
+        }
         return {
           key: `${el.tagName.toLowerCase()}${id ? `[${id}]` : ''}${el.getAttribute('href') ? `(${el.getAttribute('href')})` : ''}:${el.name ?? ''}:${el.value ?? ''}`,
           visible: el.matches(':focus-visible'),
           outline: cs.outlineStyle !== 'none' && Number.parseFloat(cs.outlineWidth) >= 2 ? `${cs.outlineWidth} ${cs.outlineStyle} ${cs.outlineColor}` : '',
           shadow: cs.boxShadow === 'none' ? '' : cs.boxShadow,
+          colour: cs.outlineColor,
+          background: under ? getComputedStyle(under).backgroundColor : 'rgb(255, 255, 255)',
         };
       });
       if (s === null || seen.has(s.key)) break; // back at the top: the walk is done
       seen.add(s.key);
       keys.push(s.key);
       stops += 1;
-      if (!s.visible || (!s.outline && !s.shadow)) {
+      s.contrast = Math.round(contrast(s.colour, s.background) * 100) / 100;
+      if (s.outline) least = Math.min(least, s.contrast);
+      if (!s.visible || (!s.outline && !s.shadow) || (s.outline && s.contrast < 3)) {
         this.focus.push({ page: `${this.viewport}: ${name}`, element: s.key, ...s });
       }
     }
-    this.audited.push(`${this.viewport}: ${name} (Tab: ${stops} stops)`);
+    this.audited.push(`${this.viewport}: ${name} (Tab: ${stops} stops, outline contrast ≥ ${least}:1)`);
     assert.ok(stops >= 5, `${name}: only ${stops} focus stops: ${keys.join(', ')}`);
     return stops;
   }
