@@ -115,6 +115,7 @@ function stepCode() {
   setLocalized($('code-election-title'), booth.summary.manifest.title);
   $('scan-button').hidden = !cameraAvailable();
   showStep('code');
+  ensurePrecompute(); // vote- and voter-independent: it runs while the code is typed
 }
 
 async function submitCode(event) {
@@ -179,7 +180,7 @@ function stepBallot() {
   const revote = manifest.rules?.revote === 'refuse' ? 'ballot.revoteRefuse' : 'ballot.revoteLast';
   setText($('ballot-revote'), revote);
   booth.form ??= new BallotForm($('ballot-questions'), booth.election.questions ?? manifest.questions);
-  ensurePrecompute(); // the vote-independent work starts while the voter reads
+  ensurePrecompute(); // started with the code step; again after a cast or an audit
   showStep('ballot');
 }
 
