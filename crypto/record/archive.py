@@ -91,6 +91,18 @@ def _allowed(name: str) -> bool:
     return name in FIXED_NAMES or SEGMENT_NAME.fullmatch(name) is not None
 
 
+def decode(cls: type[T], name: str, data: bytes) -> T:
+    """The file ``name``'s bytes decoded strictly as ``cls``, which must also be
+    their canonical form (docs/spec.md §9.5); DecodeError names the file."""
+    try:
+        value = codec.loads(cls, data, max_bytes=max_bytes(name))
+    except DecodeError as exc:
+        raise DecodeError(f"{name}:{exc.path}", exc.message) from None
+    if codec.dumps(value) != data:
+        raise DecodeError(name, "not in canonical form (docs/spec.md §9.5)")
+    return value
+
+
 class RecordWriter:
     """Writes an archive to a binary stream (seekable or not).
 
@@ -250,14 +262,7 @@ class RecordArchive:
 
     def load(self, cls: type[T], name: str) -> T:
         """Read ``name`` and decode it strictly as ``cls`` (DecodeError names the file)."""
-        data = self.read(name)
-        try:
-            value = codec.loads(cls, data, max_bytes=max_bytes(name))
-        except DecodeError as exc:
-            raise DecodeError(f"{name}:{exc.path}", exc.message) from None
-        if codec.dumps(value) != data:
-            raise DecodeError(name, "not in canonical form (docs/spec.md §9.5)")
-        return value
+        return decode(cls, name, self.read(name))
 
     def segments(self) -> Iterator[BoardSegment]:
         """Every board segment in order, decoded (one in memory at a time)."""

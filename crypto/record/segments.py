@@ -24,7 +24,7 @@ from ..election.manifest import Manifest
 from ..errors import DecodeError, KiemphieuCryptoError
 from ..primitives.paillier import KeyPolicy
 from ..primitives.threshold import ThresholdPublicKey
-from .archive import SEGMENT_MAX_BYTES
+from .archive import SEGMENT_MAX_BYTES, decode
 from .documents import BoardSegment
 
 MAX_SEGMENT_MESSAGES = 5
@@ -93,19 +93,12 @@ class SegmentOutcome:
     receipt_failures: tuple[str, ...]
 
 
-def _decode(raw: bytes, name: str) -> BoardSegment:
-    segment = codec.loads(BoardSegment, raw, max_bytes=SEGMENT_MAX_BYTES)
-    if codec.dumps(segment) != raw:
-        raise DecodeError(name, "not in canonical form (docs/spec.md §9.5)")
-    return segment
-
-
 def check_segment(job: SegmentJob) -> SegmentOutcome:
     """First pass over one segment (see the module docstring)."""
     try:
-        segment = _decode(job.raw, job.name)
+        segment = decode(BoardSegment, job.name, job.raw)
     except DecodeError as exc:
-        return SegmentOutcome(job.name, f"{job.name}: {exc}", b"", 0, (), (), (), 0, ())
+        return SegmentOutcome(job.name, str(exc), b"", 0, (), (), (), 0, ())
     ctx = job.context.context()
     shape: list[str] = []
     receipt_failures: list[str] = []
@@ -187,8 +180,8 @@ def accumulate_segment(job: AccumulateJob) -> PartialTally:
     ctx = job.context.context()
     n2 = ctx.public_key.n2
     acc = [[1] * len(q.parts) for q in ctx.manifest.questions]
-    try:
-        segment = _decode(job.raw, job.name)
+    try:  # the same bytes as in the first pass (the index's hash), found canonical there
+        segment = codec.loads(BoardSegment, job.raw, max_bytes=SEGMENT_MAX_BYTES)
     except DecodeError as exc:
         return PartialTally(job.name, (), 0, str(exc))
     wanted = set(job.positions)

@@ -292,6 +292,19 @@ def test_every_field_change_fails_the_right_check(small):
     assert failures < tried // 4  # most changes decode and reach the semantic check
 
 
+def test_non_canonical_segment_fails_format(full):
+    """Same values, other bytes (spaces after separators): listed and signed, the
+    segment still fails, since only canonical bytes are hashed by the protocol."""
+    src = zipfile.ZipFile(io.BytesIO(full[0]))
+    doc = json.loads(src.read("board/000001.json"))
+    spaced = json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()
+    report = verify(rewrite(full, {"board/000001.json": spaced}))
+    assert not report.ok
+    assert any(
+        "board/000001.json" in m and "canonical" in m for m in report.check("format").failures
+    )
+
+
 def test_changed_file_without_new_hash_fails_integrity(full):
     data = full[0]
     src = zipfile.ZipFile(io.BytesIO(data))
