@@ -37,16 +37,13 @@ from typing import IO
 import nacl.signing
 from sqlalchemy import Connection
 
-from kiemphieu.crypto import SPEC_VERSION, codec
-from kiemphieu.crypto.election.ballot import Ballot
-from kiemphieu.crypto.election.board import EntryKind, Receipt, genesis
+from kiemphieu.crypto import SPEC_VERSION
+from kiemphieu.crypto.election.board import EntryKind, genesis
 from kiemphieu.crypto.election.context import ElectionContext
 from kiemphieu.crypto.election.trustee import SharePurpose
 from kiemphieu.crypto.record import archive
 from kiemphieu.crypto.record.documents import (
     SEGMENT_ENTRIES,
-    BoardItem,
-    BoardSegment,
     CredentialList,
     MinutesRecord,
     RecordIndex,
@@ -340,13 +337,15 @@ def _write_board(
             items = _segment_items(conn, election_id, position)
         if not items:
             return position, head
-        writer.add_segment(BoardSegment(h_e, position, tuple(items)))
+        writer.add_raw_segment(h_e, position, items)
         position += len(items)
-        head = items[-1].entry.head
+        head = items[-1][0].head
 
 
-def _segment_items(conn: Connection, election_id: str, start: int) -> list[BoardItem]:
-    items: list[BoardItem] = []
+def _segment_items(conn: Connection, election_id: str, start: int) -> list[archive.RawItem]:
+    """The stored entries from ``start``, with the ballots and receipts as the
+    canonical bytes casting stored (spliced into the segment, not decoded)."""
+    items: list[archive.RawItem] = []
     for stored in board.page(conn, election_id, start, SEGMENT_ENTRIES):
         if stored.entry.position != start + len(items):
             raise ApiError(500, "board-invalid", f"board position {start + len(items)} missing")
@@ -354,7 +353,6 @@ def _segment_items(conn: Connection, election_id: str, start: int) -> list[Board
         if stored.entry.kind is EntryKind.BALLOT:
             if stored.payload is None or stored.receipt is None:
                 raise ApiError(500, "board-invalid", f"ballot {stored.entry.position} incomplete")
-            ballot = codec.loads(Ballot, stored.payload)
-            receipt = codec.loads(Receipt, stored.receipt)
-        items.append(BoardItem(stored.entry, ballot, receipt))
+            ballot, receipt = stored.payload.encode("utf-8"), stored.receipt.encode("utf-8")
+        items.append((stored.entry, ballot, receipt))
     return items

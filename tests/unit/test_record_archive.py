@@ -12,6 +12,7 @@ import zipfile
 import nacl.signing
 import pytest
 
+from kiemphieu.crypto import codec
 from kiemphieu.crypto.canonical_json import canonical_bytes
 from kiemphieu.crypto.errors import (
     DecodeError,
@@ -23,6 +24,7 @@ from kiemphieu.crypto.record.archive import (
     INDEX,
     RecordArchive,
     RecordWriter,
+    segment_bytes,
     verify_index_signature,
 )
 from kiemphieu.crypto.record.documents import RecordState, TrusteeList
@@ -177,3 +179,26 @@ def test_writer_refuses_out_of_order_segments_and_foreign_names(record):
         writer.add_segment(segments[1])
     with pytest.raises(RecordError, match="not a file"):
         writer.add("../x.json", segments[0])
+
+
+def test_raw_segments_are_the_codec_bytes(record):
+    """segment_bytes splices stored canonical ballots and receipts; every segment
+    of a record (roll, open, ballots, close) comes out as the codec writes it."""
+    archive = open_archive(record)
+    out = io.BytesIO()
+    writer = RecordWriter(out)
+    for name, seg in zip(archive.segment_names, archive.segments(), strict=True):
+        items = [
+            (
+                i.entry,
+                None if i.ballot is None else codec.dumps(i.ballot),
+                None if i.receipt is None else codec.dumps(i.receipt),
+            )
+            for i in seg.items
+        ]
+        assert segment_bytes(seg.election, seg.start, items) == archive.read(name)
+        writer.add_raw_segment(seg.election, seg.start, items)
+    with pytest.raises(RecordError, match=r"1\.\.1000 entries"):
+        segment_bytes(bytes(32), 0, [])
+    with pytest.raises(RecordError, match="expected"):
+        writer.add_raw_segment(bytes(32), 0, items)
