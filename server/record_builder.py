@@ -1,7 +1,7 @@
 """Election records built in the background (docs/record.md §3, docs/api.md).
 
 No Flask here. Building the record of a large election takes long (about
-1.2 CPU-hours for a million ballots), far longer than a request may wait, so
+0.8 CPU-hours for a million ballots), far longer than a request may wait, so
 the server starts the build as soon as the election enters a state that has
 a record (closed, tallied, published), once that transaction has committed,
 and on start for every such election whose file is missing. Requests never
