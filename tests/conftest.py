@@ -108,3 +108,19 @@ def voter_key(election):
     from kiemphieu.crypto.election.credential import derive_key, new_code
 
     return derive_key(new_code(), election.election_id)
+
+
+@pytest.fixture(scope="session")
+def election_summary(election, dealing):
+    """The test election as ``GET /api/elections/<id>`` shows it while open
+    (what the booth and ``verify-audit --summary`` start from)."""
+    from kiemphieu.crypto import codec
+    from kiemphieu.crypto.election.ceremony import publish
+
+    return {
+        "id": election.election_id,
+        "state": "open",
+        "manifest": codec.to_wire(election.manifest),
+        "key_ceremony": codec.to_wire(publish(dealing, election.election_id)),
+        "base_hash": election.hash.hex(),
+    }

@@ -11,25 +11,17 @@ from kiemphieu.crypto import codec
 from kiemphieu.crypto.election import audit as au
 from kiemphieu.crypto.election import ballot as bl
 from kiemphieu.crypto.election.ballot import _SystemCoins
-from kiemphieu.crypto.election.ceremony import publish
 
 VOTES = {"leaders": (1, 0, None, 2, 2), "motion": 0, "board": frozenset({2})}
 
 
 @pytest.fixture(scope="module")
-def files(tmp_path_factory, election, dealing, voter_key):
+def files(tmp_path_factory, election, election_summary, voter_key):
     folder = tmp_path_factory.mktemp("audit")
-    summary = {
-        "id": election.election_id,
-        "state": "open",
-        "manifest": codec.to_wire(election.manifest),
-        "key_ceremony": codec.to_wire(publish(dealing, election.election_id)),
-        "base_hash": election.hash.hex(),
-    }
     coins = au.RecordingCoins(_SystemCoins())
     ballot = bl.encrypt_ballot(election, voter_key, VOTES, coins=coins)
     audit = codec.to_wire(au.make_audit(election, ballot, VOTES, coins.drawn))
-    (folder / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    (folder / "summary.json").write_text(json.dumps(election_summary), encoding="utf-8")
     (folder / "audit.json").write_text(json.dumps(audit), encoding="utf-8")
     return folder, audit
 

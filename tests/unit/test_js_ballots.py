@@ -19,7 +19,6 @@ import pytest
 from kiemphieu.crypto import codec
 from kiemphieu.crypto.election import audit as au
 from kiemphieu.crypto.election import ballot as bl
-from kiemphieu.crypto.election.ceremony import publish
 from kiemphieu.crypto.election.credential import derive_key, new_code
 from kiemphieu.crypto.errors import (
     InvalidProof,
@@ -45,16 +44,9 @@ def _node() -> str:
 
 
 @pytest.fixture(scope="module")
-def made(election, dealing):
-    summary = {
-        "id": election.election_id,
-        "state": "open",
-        "manifest": codec.to_wire(election.manifest),
-        "key_ceremony": codec.to_wire(publish(dealing, election.election_id)),
-        "base_hash": election.hash.hex(),
-    }
+def made(election, election_summary):
     code = new_code()
-    request = {"summary": summary, "code": code, "selections": SELECTIONS}
+    request = {"summary": election_summary, "code": code, "selections": SELECTIONS}
     done = subprocess.run(
         [_node(), str(SCRIPT)],
         input=json.dumps(request).encode(),
