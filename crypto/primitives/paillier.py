@@ -48,6 +48,21 @@ class KeyPolicy(Enum):
                 f"allowed: {', '.join(map(str, allowed))}"
             )
 
+    def check_pedersen_bits(self, bits: int) -> None:
+        """Raise ParameterError if a ring-Pedersen modulus N̂ of ``bits`` bits is
+        refused (docs/spec.md §6.4): 2048 bits or more outside the tests."""
+        if self is KeyPolicy.TESTING:
+            if bits < 256 or bits % 2:
+                raise ParameterError(
+                    f"test ring-Pedersen moduli need an even size of at least 256 bits, got {bits}"
+                )
+            return
+        if bits not in (2048, 3072, 4096):
+            raise ParameterError(
+                f"a {bits}-bit ring-Pedersen modulus is refused under the {self.value} policy; "
+                "allowed: 2048, 3072, 4096"
+            )
+
 
 @dataclass(frozen=True, slots=True)
 class PublicKey:

@@ -46,6 +46,13 @@ class Tag(StrEnum):
     RECEIPT = "receipt"
     TRUSTEE_SHARES = "trustee/shares"
     RECORD_INDEX = "record/index"
+    KEY_CEREMONY = "key-ceremony"
+    RING_PEDERSEN_PROOF = "ring-pedersen-proof"
+    FACTOR_PROOF = "factor-proof"
+    TRUSTEE_CARD = "trustee/card"
+    REGISTRAR_CARD = "registrar/card"
+    REGISTRAR_ROLL = "registrar/roll"
+    CLOSE_ATTESTATION = "trustee/close"
 
 
 def _item(x: Item) -> bytes:
