@@ -4,4 +4,4 @@ Nothing in this package touches files, the network or a web framework; an
 observer verifies an election record with this package alone.
 """
 
-SPEC_VERSION = 1
+SPEC_VERSION = 2

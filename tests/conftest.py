@@ -10,7 +10,9 @@ import pytest
 
 from kiemphieu.crypto.primitives.paillier import KeyPolicy, PublicKey
 from kiemphieu.crypto.primitives.primes import safe_prime_pair
-from kiemphieu.crypto.primitives.threshold import Dealing, ThresholdPublicKey, deal
+from kiemphieu.crypto.primitives.threshold import Dealing, ThresholdPublicKey
+
+from .support.committee import CommitteeSecrets, HeldCeremony, hold_ceremony, make_committee
 
 TEST_ELECTION_ID = "test-election"
 TEST_MODULUS_BITS = 512
@@ -32,16 +34,33 @@ def test_primes() -> tuple[int, int]:
 
 
 @pytest.fixture(scope="session")
-def dealing(test_primes: tuple[int, int]) -> Dealing:
-    """A t = 3 of ℓ = 5 threshold key for ``TEST_ELECTION_ID``."""
-    return deal(
-        election_id=TEST_ELECTION_ID,
-        bits=TEST_MODULUS_BITS,
-        t=TEST_THRESHOLD,
-        l=TEST_TRUSTEES,
-        policy=KeyPolicy.TESTING,
-        primes=test_primes,
-    )
+def pedersen_primes() -> tuple[int, int]:
+    """Two 256-bit safe primes for the test committee's ring-Pedersen moduli."""
+    return safe_prime_pair(TEST_MODULUS_BITS)
+
+
+@pytest.fixture(scope="session")
+def test_committee(pedersen_primes: tuple[int, int]) -> CommitteeSecrets:
+    """ℓ = 5 trustees with signed cards and a registrar, with their secrets."""
+    return make_committee(pedersen_primes, TEST_TRUSTEES)
+
+
+@pytest.fixture(scope="session")
+def held(test_committee: CommitteeSecrets, test_primes: tuple[int, int]) -> HeldCeremony:
+    """A t = 3 of ℓ = 5 dealer ceremony for ``TEST_ELECTION_ID`` and the test committee."""
+    return hold_ceremony(TEST_ELECTION_ID, test_committee, test_primes, t=TEST_THRESHOLD)
+
+
+@pytest.fixture(scope="session")
+def dealing(held: HeldCeremony) -> Dealing:
+    """The dealing of ``held``: the key shares in clear."""
+    return held.dealing
+
+
+@pytest.fixture(scope="session")
+def key_ceremony(held: HeldCeremony):
+    """The published key ceremony of ``held``."""
+    return held.ceremony
 
 
 @pytest.fixture(scope="session")
@@ -96,11 +115,11 @@ def manifest():
 
 
 @pytest.fixture(scope="session")
-def election(manifest, threshold_key):
-    """The ElectionContext of the test manifest under the test threshold key."""
+def election(manifest, key_ceremony):
+    """The ElectionContext of the test manifest under the test key ceremony."""
     from kiemphieu.crypto.election.context import ElectionContext
 
-    return ElectionContext(manifest, threshold_key, KeyPolicy.TESTING)
+    return ElectionContext(manifest, key_ceremony, KeyPolicy.TESTING)
 
 
 @pytest.fixture(scope="session")
@@ -111,16 +130,15 @@ def voter_key(election):
 
 
 @pytest.fixture(scope="session")
-def election_summary(election, dealing):
+def election_summary(election):
     """The test election as ``GET /api/elections/<id>`` shows it while open
     (what the booth and ``verify-audit --summary`` start from)."""
     from kiemphieu.crypto import codec
-    from kiemphieu.crypto.election.ceremony import publish
 
     return {
         "id": election.election_id,
         "state": "open",
         "manifest": codec.to_wire(election.manifest),
-        "key_ceremony": codec.to_wire(publish(dealing, election.election_id)),
+        "key_ceremony": codec.to_wire(election.ceremony),
         "base_hash": election.hash.hex(),
     }

@@ -2,8 +2,10 @@
 
 The dealer's :class:`~kiemphieu.crypto.primitives.threshold.Dealing` holds
 the trustees' shares; what it publishes is a :class:`KeyCeremony`: the
-threshold public key, the modulus proof and the test ciphertext. Anyone can
-run :func:`verify_key_ceremony` on it, and :func:`check_test_decryption` on the
+committee it dealt to (signed cards, the registrar), the threshold public key,
+the modulus proof, one no-small-factor proof per trustee and the test
+ciphertext. H_E binds all of it (§8.2). Anyone can run
+:func:`verify_key_ceremony` on it, and :func:`check_test_decryption` on the
 trustees' decryption shares of the test ciphertext.
 """
 
@@ -14,7 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Annotated
 
-from ..errors import CombinationError, InvalidElement
+from .. import codec
+from ..errors import CombinationError, InvalidElement, InvalidProof
 from ..primitives.combination import (
     DecryptionShare,
     VerifiedDecryptionShare,
@@ -22,27 +25,39 @@ from ..primitives.combination import (
     combine,
 )
 from ..primitives.paillier import KeyPolicy
+from ..primitives.proofs.factor import FactorProof, verify_factors
 from ..primitives.proofs.modulus import ModulusProof, verify_modulus
 from ..primitives.threshold import (
+    MAX_TRUSTEES,
     Dealing,
     ThresholdPublicKey,
     ceremony_plaintext,
     check_verification_keys,
+    factor_context,
 )
-from ..schema import BigInt, Text, document
+from ..primitives.transcript import Tag, digest
+from ..schema import BigInt, Items, Text, document
+from .committee import Committee, check_committee_shape, verify_committee
 
 _SEAL = object()
 
+MAX_CEREMONY_BYTES = 64 << 20
+"""Largest key ceremony a reader decodes: ℓ = 255 cards with 4096-bit ring-Pedersen
+parameters (each Π^prm about 130 kB of hex) and a 4096-bit modulus proof."""
 
-@document("key-ceremony", 1)
+
+@document("key-ceremony", 2)
 @dataclass(frozen=True, slots=True)
 class KeyCeremony:
-    """What the dealer publishes (§4.2, §4.4, §6): the key, the modulus proof,
-    the test plaintext x_T and its ciphertext c_T."""
+    """What the dealer publishes (§4.2, §4.4, §6): the committee, the key, the
+    modulus proof, the factor proofs (the i-th to trustee i's parameters), the
+    test plaintext x_T and its ciphertext c_T."""
 
     election_id: Annotated[str, Text(1, 48)]
+    committee: Committee
     key: ThresholdPublicKey
     modulus_proof: ModulusProof
+    factor_proofs: Annotated[tuple[FactorProof, ...], Items(1, MAX_TRUSTEES)]
     test_plaintext: Annotated[int, BigInt(4096)]
     test_ciphertext: Annotated[int, BigInt(8192)]
 
@@ -63,28 +78,67 @@ class VerifiedKeyCeremony:
         return self.ceremony.key
 
 
-def publish(dealing: Dealing, election_id: str) -> KeyCeremony:
-    """The public part of a dealing."""
+def publish(dealing: Dealing, election_id: str, committee: Committee) -> KeyCeremony:
+    """The public part of a dealing to ``committee`` (whose trustees' ring-Pedersen
+    parameters, in index order, the dealing's factor proofs were made to)."""
     return KeyCeremony(
         election_id,
+        committee,
         dealing.public,
         dealing.modulus_proof,
+        dealing.factor_proofs,
         dealing.test_plaintext,
         dealing.test_ciphertext,
     )
 
 
-def verify_key_ceremony(ceremony: KeyCeremony, policy: KeyPolicy) -> VerifiedKeyCeremony:
-    """§11 steps 1–2: modulus size under ``policy``, the modulus proof, v derived
-    from the election id, the verification keys' consistency, x_T derived and
-    c_T a unit. Raises ParameterError or a VerificationError subclass."""
+def ceremony_hash(ceremony: KeyCeremony) -> bytes:
+    """H(key-ceremony, canonical bytes of the key ceremony), bound into H_E (§8.2)."""
+    return digest(Tag.KEY_CEREMONY, codec.dumps(ceremony))
+
+
+def check_factor_proofs(ceremony: KeyCeremony) -> None:
+    """§6.5: one no-small-factor proof per trustee, the i-th verifying against
+    trustee i's ring-Pedersen parameters. Raises InvalidProof naming the trustee."""
+    members = ceremony.committee.trustees
+    if len(ceremony.factor_proofs) != len(members):
+        raise InvalidProof(
+            f"{len(ceremony.factor_proofs)} factor proofs for {len(members)} trustees"
+        )
+    for member, proof in zip(members, ceremony.factor_proofs, strict=True):
+        try:
+            verify_factors(
+                ceremony.key.n,
+                proof,
+                member.pedersen,
+                factor_context(ceremony.election_id, member.index),
+            )
+        except InvalidProof as exc:
+            raise InvalidProof(f"to trustee {member.index}: {exc}") from None
+
+
+def check_test_values(ceremony: KeyCeremony) -> None:
+    """§4.4: x_T derived from the election id and n, c_T a unit."""
     key = ceremony.key
-    policy.check_bits(key.n.bit_length())
-    verify_modulus(key.n, ceremony.modulus_proof, ceremony.election_id)
-    check_verification_keys(key, election_id=ceremony.election_id)
     if ceremony.test_plaintext != ceremony_plaintext(ceremony.election_id, key.n):
         raise InvalidElement("test plaintext is not the one derived from the election id and n")
     key.public_key.check_ciphertext(ceremony.test_ciphertext, "test ciphertext")
+
+
+def verify_key_ceremony(ceremony: KeyCeremony, policy: KeyPolicy) -> VerifiedKeyCeremony:
+    """§11 steps 1–2: modulus size under ``policy``, the modulus proof, the
+    committee (ℓ signed cards in index order with their Π^prm, the registrar's
+    card), the factor proof to every trustee, v derived from the election id,
+    the verification keys' consistency, x_T derived and c_T a unit. Raises
+    ParameterError or a VerificationError subclass."""
+    key = ceremony.key
+    policy.check_bits(key.n.bit_length())
+    check_committee_shape(ceremony.committee.trustees, key.l)
+    verify_modulus(key.n, ceremony.modulus_proof, ceremony.election_id)
+    verify_committee(ceremony.committee, key.l, policy)
+    check_factor_proofs(ceremony)
+    check_verification_keys(key, election_id=ceremony.election_id)
+    check_test_values(ceremony)
     return VerifiedKeyCeremony(ceremony, _SEAL)
 
 

@@ -1,8 +1,10 @@
 """Election context and base hash (docs/spec.md §8.2).
 
-The base hash H_E binds the spec version, the manifest, the threshold public
-key (n, v, v_1..v_ℓ, t) and is bound into every proof of the election, so a
-proof cannot be replayed in another election or under other parameters.
+The base hash H_E binds the spec version, the manifest and the whole key
+ceremony (committee, threshold public key n, v, v_1..v_ℓ, t, modulus and
+factor proofs, x_T, c_T) and is bound into every proof of the election, so a
+proof cannot be replayed in another election or under other parameters, and
+nobody can swap the committee or the test ciphertext after the fact.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from ..errors import ParameterError
 from ..primitives.paillier import KeyPolicy, PublicKey
 from ..primitives.threshold import ThresholdPublicKey
 from ..primitives.transcript import Tag, digest
+from .ceremony import KeyCeremony, ceremony_hash
 from .manifest import Manifest
 
 
@@ -22,17 +25,14 @@ def manifest_hash(manifest: Manifest) -> bytes:
     return digest(Tag.MANIFEST, codec.dumps(manifest))
 
 
-def base_hash(manifest: Manifest, key: ThresholdPublicKey) -> bytes:
-    """H_E = H(base, version, election id, manifest hash, n, v, [v_1..v_ℓ], t)."""
+def base_hash(manifest: Manifest, ceremony: KeyCeremony) -> bytes:
+    """H_E = H(base, version, election id, manifest hash, key-ceremony hash)."""
     return digest(
         Tag.BASE,
         SPEC_VERSION,
         manifest.election_id,
         manifest_hash(manifest),
-        key.n,
-        key.v,
-        list(key.vks),
-        key.t,
+        ceremony_hash(ceremony),
     )
 
 
@@ -45,12 +45,14 @@ class ElectionContext:
     """
 
     manifest: Manifest
-    key: ThresholdPublicKey
+    ceremony: KeyCeremony = field(repr=False)
     policy: KeyPolicy = KeyPolicy.STANDARD
     hash: bytes = field(init=False, repr=False)
     public_key: PublicKey = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if self.ceremony.election_id != self.manifest.election_id:
+            raise ParameterError("the key ceremony is for another election than the manifest")
         self.policy.check_bits(self.key.n.bit_length())
         b = self.manifest.counter_bits
         for q in self.manifest.questions:
@@ -58,8 +60,13 @@ class ElectionContext:
                 raise ParameterError(
                     f"question {q.id}: {q.slots} counters of {b} bits exceed the plaintext space"
                 )
-        object.__setattr__(self, "hash", base_hash(self.manifest, self.key))
+        object.__setattr__(self, "hash", base_hash(self.manifest, self.ceremony))
         object.__setattr__(self, "public_key", self.key.public_key)
+
+    @property
+    def key(self) -> ThresholdPublicKey:
+        """The threshold public key of the ceremony."""
+        return self.ceremony.key
 
     @property
     def election_id(self) -> str:

@@ -1,8 +1,8 @@
-"""Trustees (the ban kiểm phiếu): identities and their signed decryption shares
-(docs/spec.md §8.10).
+"""Trustees (the ban kiểm phiếu): their signed decryption shares (docs/spec.md §8.10).
 
 Each trustee holds an Ed25519 identity key (signs what it posts) and an X25519
-key (receives its key share from the ceremony, sealed). A trustee posts its
+key (receives its key share from the ceremony, sealed); their cards are in
+:mod:`.committee`. A trustee posts its
 decryption shares of a list of ciphertexts, the test ciphertext or the packed
 tally, as one signed document; anyone checks the signature and every proof.
 """
@@ -27,7 +27,8 @@ from ..primitives.combination import (
 )
 from ..primitives.threshold import MAX_TRUSTEES, KeyShare, ThresholdPublicKey
 from ..primitives.transcript import Tag, digest
-from ..schema import BigInt, Bytes, Items, SmallInt, Text, document
+from ..schema import BigInt, Bytes, Items, SmallInt, document
+from .committee import Trustee
 from .credential import verify_signature
 
 ZERO_SIGNATURE = bytes(64)
@@ -39,18 +40,6 @@ class SharePurpose(StrEnum):
 
     TEST = "test"
     TALLY = "tally"
-
-
-@document("trustee", 1)
-@dataclass(frozen=True, slots=True)
-class Trustee:
-    """A committee member: index i (1..ℓ), name, role, and public keys."""
-
-    index: Annotated[int, SmallInt(1, MAX_TRUSTEES)]
-    name: Annotated[str, Text(1, 120)]
-    role: Annotated[str, Text(0, 120)]
-    identity_key: Annotated[bytes, Bytes(32)]
-    encryption_key: Annotated[bytes, Bytes(32)]
 
 
 @document("trustee-shares", 1)

@@ -25,7 +25,9 @@ from . import paillier, rng
 from .numbers import factorial, invert, is_unit, lagrange_at, multi_powmod, powmod
 from .paillier import KeyPolicy
 from .primes import is_safe_prime, safe_prime_pair
+from .proofs.factor import FactorProof, prove_factors
 from .proofs.modulus import ModulusProof, prove_modulus
+from .proofs.pedersen import RingPedersen
 from .transcript import Tag, expand, hash_to_unit
 
 MAX_TRUSTEES = 255
@@ -41,6 +43,11 @@ def derive_v(election_id: str, n: int) -> int:
     n2 = n * n
     h = hash_to_unit(Tag.GENERATOR_V, n2, election_id, n)
     return h * h % n2
+
+
+def factor_context(election_id: str, index: int) -> list[str | int]:
+    """What the no-small-factor proof to trustee ``index`` is bound to (spec §6.5)."""
+    return [election_id, index]
 
 
 def ceremony_plaintext(election_id: str, n: int) -> int:
@@ -126,14 +133,16 @@ class VerifiedKeyShare:
 class Dealing:
     """What the dealer ceremony produces, in memory only (spec §4.3–4.4).
 
-    Public: the key, the modulus proof and the test ciphertext of
-    ``test_plaintext`` (= ceremony_plaintext(election_id, n)). ``shares`` go one
-    to each trustee, encrypted, and never to disk in the clear.
+    Public: the key, the modulus proof, the no-small-factor proofs (one to each
+    trustee's ring-Pedersen parameters, in index order) and the test ciphertext
+    of ``test_plaintext`` (= ceremony_plaintext(election_id, n)). ``shares`` go
+    one to each trustee, encrypted, and never to disk in the clear.
     """
 
     public: ThresholdPublicKey
     shares: tuple[KeyShare, ...] = field(repr=False)
     modulus_proof: ModulusProof
+    factor_proofs: tuple[FactorProof, ...]
     test_plaintext: int
     test_ciphertext: int
 
@@ -166,21 +175,29 @@ def deal(
     l: int,  # noqa: E741 - the spec's symbol ℓ
     policy: KeyPolicy,
     *,
+    verifiers: Sequence[RingPedersen],
     primes: tuple[int, int] | None = None,
     coefficients: Sequence[int] | None = None,
     test_r: int | None = None,
     modulus_w: int | None = None,
+    factor_coins: Sequence[Sequence[int]] | None = None,
 ) -> Dealing:
     """Run the dealer's ceremony (spec §4.2–4.4).
 
-    ``policy.check_bits(bits)`` first. ``primes`` (two safe primes of bits/2
-    bits), ``coefficients`` (a_1..a_{t−1} in [0, n·m)), ``test_r`` (the test
-    ciphertext's randomness) and ``modulus_w`` may be fixed by tests and
-    known-answer vectors; otherwise they come from :mod:`rng`.
+    ``policy.check_bits(bits)`` first. ``verifiers`` are the ℓ trustees'
+    ring-Pedersen parameters in index order, already checked by the caller
+    (Π^prm, :func:`~kiemphieu.crypto.election.committee.verify_card`): the
+    factor proof to trustee i is bound to (election_id, i). ``primes`` (two
+    safe primes of bits/2 bits), ``coefficients`` (a_1..a_{t−1} in [0, n·m)), ``test_r`` (the test
+    ciphertext's randomness), ``modulus_w`` and ``factor_coins`` (one list per
+    factor proof) may be fixed by tests and known-answer vectors; otherwise
+    they come from :mod:`rng`.
     """
     policy.check_bits(bits)
     if not 1 <= t <= l <= MAX_TRUSTEES:
         raise ParameterError(f"need 1 <= t <= ℓ <= {MAX_TRUSTEES}, got t = {t}, ℓ = {l}")
+    if len(verifiers) != l:
+        raise ParameterError(f"need the ring-Pedersen parameters of all ℓ = {l} trustees")
     if primes is None:
         p, q = safe_prime_pair(bits)
     else:
@@ -207,11 +224,21 @@ def deal(
     vks = tuple(_pow_crt(v, delta * s, p, q) for s in shares_s)
     public = ThresholdPublicKey(n, v, vks, t)
     proof = prove_modulus(p, q, election_id, w=modulus_w)
+    factor_proofs = tuple(
+        prove_factors(
+            p,
+            q,
+            params,
+            factor_context(election_id, i),
+            coins=None if factor_coins is None else factor_coins[i - 1],
+        )
+        for i, params in enumerate(verifiers, start=1)
+    )
     plaintext = ceremony_plaintext(election_id, n)
     ciphertext = public.public_key.encrypt(plaintext, test_r)
     shares = tuple(KeyShare(i, s, public) for i, s in enumerate(shares_s, start=1))
     del p, q, m, nm, d, coeffs, shares_s
-    return Dealing(public, shares, proof, plaintext, ciphertext)
+    return Dealing(public, shares, proof, factor_proofs, plaintext, ciphertext)
 
 
 def check_share(share: KeyShare) -> VerifiedKeyShare:

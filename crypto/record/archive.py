@@ -24,6 +24,7 @@ import nacl.signing
 from .. import codec
 from ..canonical_json import DEFAULT_MAX_BYTES, canonical_bytes
 from ..election.board import BoardEntry
+from ..election.ceremony import MAX_CEREMONY_BYTES
 from ..election.credential import verify_signature
 from ..errors import DecodeError, RecordError, RecordIntegrityError
 from ..primitives.threshold import MAX_TRUSTEES
@@ -36,14 +37,24 @@ T = TypeVar("T")
 INDEX = "record.json"
 MANIFEST = "manifest.json"
 CEREMONY = "key-ceremony.json"
-TRUSTEES = "trustees.json"
 CREDENTIALS = "credentials.json"
 SHARES = "shares.json"
 TALLY = "tally.json"
 COUNTS = "counts.json"
 RESULT = "result.json"
 MINUTES = "minutes.json"
-FIXED_NAMES = (MANIFEST, CEREMONY, TRUSTEES, CREDENTIALS, SHARES, TALLY, COUNTS, RESULT, MINUTES)
+ATTESTATIONS = "attestations.json"
+FIXED_NAMES = (
+    MANIFEST,
+    CEREMONY,
+    CREDENTIALS,
+    ATTESTATIONS,
+    SHARES,
+    TALLY,
+    COUNTS,
+    RESULT,
+    MINUTES,
+)
 SEGMENT_NAME = re.compile(r"board/(\d{6})\.json")
 """Segment files: ``board/000000.json``, ``board/000001.json``, … in board order."""
 
@@ -84,6 +95,8 @@ def max_bytes(name: str) -> int:
         return 256 * _MIB  # the counted positions
     if name == SHARES:
         return 16 * _MIB * (1 + 2 * MAX_TRUSTEES // 64)
+    if name == CEREMONY:
+        return MAX_CEREMONY_BYTES
     if SEGMENT_NAME.fullmatch(name):
         return SEGMENT_MAX_BYTES
     return 16 * _MIB if name in FIXED_NAMES else DEFAULT_MAX_BYTES

@@ -13,15 +13,16 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated
 
+from ..election.attestation import CloseAttestation
 from ..election.ballot import Ballot
 from ..election.board import MAX_POSITION, BoardEntry, Receipt
+from ..election.roll import SignedRoll
 from ..election.rules import MAX_VOTERS
 from ..election.tally import MAX_BALLOTS, EncryptedTally
-from ..election.trustee import MAX_CIPHERTEXTS, Trustee, TrusteeShares
+from ..election.trustee import MAX_CIPHERTEXTS, TrusteeShares
 from ..primitives.threshold import MAX_TRUSTEES
 from ..schema import BigInt, Bytes, Items, SmallInt, Text, document
 
-RECORD_VERSION = 1
 SEGMENT_ENTRIES = 1000
 """At most this many board entries per segment file (docs/record.md §2.5)."""
 MAX_FILES = 1 + 16 + (MAX_POSITION + 1) // SEGMENT_ENTRIES
@@ -68,23 +69,25 @@ class RecordIndex:
     signature: Annotated[bytes, Bytes(64)]
 
 
-@document("trustee-list", 1)
-@dataclass(frozen=True, slots=True)
-class TrusteeList:
-    """``trustees.json``: the committee, by index 1..ℓ (docs/record.md §2.4)."""
-
-    election: Annotated[bytes, Bytes(32)]
-    trustees: Annotated[tuple[Trustee, ...], Items(1, MAX_TRUSTEES)]
-
-
-@document("credential-list", 1)
+@document("credential-list", 2)
 @dataclass(frozen=True, slots=True)
 class CredentialList:
     """``credentials.json``: the roll, every credential public key in ascending
-    byte order (docs/record.md §2.5)."""
+    byte order, and the registrar's signature on it (docs/record.md §2.5)."""
 
     election: Annotated[bytes, Bytes(32)]
     keys: Annotated[tuple[bytes, ...], Items(0, MAX_VOTERS), Bytes(32)]
+    signed_roll: SignedRoll
+
+
+@document("attestation-list", 1)
+@dataclass(frozen=True, slots=True)
+class AttestationList:
+    """``attestations.json``: the trustees' close attestations the server
+    accepted, in index order (docs/record.md §2.11)."""
+
+    election: Annotated[bytes, Bytes(32)]
+    attestations: Annotated[tuple[CloseAttestation, ...], Items(0, MAX_TRUSTEES)]
 
 
 @dataclass(frozen=True, slots=True)

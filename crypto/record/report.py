@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from ..errors import KiemphieuCryptoError
+from .receipts import ReceiptOutcome
 
 MAX_MESSAGES = 5
 """Failure messages kept per check (the counts keep every failure)."""
@@ -34,23 +35,28 @@ CHECKS: tuple[CheckSpec, ...] = (
     CheckSpec("files", "every file's size and SHA-256 as record.json lists them"),
     CheckSpec("format", "every document decodes strictly, in canonical form (§9)"),
     CheckSpec("index", "record.json: election, H_E, state and files, board size and head"),
-    CheckSpec("parameters", "modulus size under the policy, the modulus proof (§1.1, §6.3)"),
+    CheckSpec("parameters", "modulus size, modulus proof, a factor proof to each trustee (§6)"),
     CheckSpec("verification-keys", "v, v_1..v_ℓ consistent, x_T derived, c_T a unit (§4.2–4.4)"),
     CheckSpec("election-hash", "H_E from manifest and key; t and ℓ as the rules say (§8.2, §8.8)"),
-    CheckSpec("trustees", "the committee: indices 1..ℓ, distinct keys (§8.10)"),
+    CheckSpec("trustees", "the committee: indices 1..ℓ, signed cards, Π^prm, registrar (§8.10)"),
     CheckSpec("test-decryption", "test shares signed and proved; every t-subset gives x_T (§4.4)"),
     CheckSpec("credentials", "the roll: ascending, distinct, the roll entry's hash (§8.9)"),
+    CheckSpec("roll-signature", "the roll is exactly the one the registrar signed (§8.12)"),
     CheckSpec("board", "the hash chain and the entries: roll, open, ballots, close (§8.9)"),
     CheckSpec("receipts", "every receipt signed by the record's receipt key, as its entry (§8.9)"),
     CheckSpec("ballots", "every ballot: tracking code, signature, proofs batched (§8.6, §10.1)"),
     CheckSpec("eligibility", "every ballot's credential is on the roll (§11 step 6)"),
     CheckSpec("counted-set", "the counted ballots by the revote rule (§8.9)"),
     CheckSpec("encrypted-tally", "the encrypted tally recomputed and packed (§8.7.1–8.7.2)"),
+    CheckSpec(
+        "close-attestations", "trustees signed the closed board; t of them, all decrypters (§8.13)"
+    ),
     CheckSpec("tally-shares", "tally shares signed, of the packed tally, proofs batched (§10.4)"),
     CheckSpec("combination", "the packed tally decrypted by the t lowest valid trustees (§5.4)"),
     CheckSpec("unpacking", "the counts unpacked with the public checks, as published (§8.7.3)"),
     CheckSpec("result", "the result recomputed from the counts and the rules (§8.8)"),
     CheckSpec("minutes", "the minutes' data: the board they cite (§8.9)"),
+    CheckSpec("voter-receipts", "each receipt given: its ballot at its position, counted or not"),
 )
 CHECK_IDS = tuple(c.id for c in CHECKS)
 
@@ -91,6 +97,8 @@ class VerificationReport:
     election_id: str
     state: str
     checks: tuple[CheckResult, ...]
+    receipts: tuple[ReceiptOutcome, ...] = ()
+    """One outcome per receipt given (``voter-receipts``), in the order given."""
 
     @property
     def ok(self) -> bool:
@@ -126,6 +134,16 @@ class VerificationReport:
                     "applicable": c.applicable,
                 }
                 for c in self.checks
+            ],
+            "receipts": [
+                {
+                    "file": o.label,
+                    "position": o.position,
+                    "tracking_code": o.tracking_code.hex(),
+                    "status": o.status.value,
+                    "detail": o.detail,
+                }
+                for o in self.receipts
             ],
         }
 
@@ -208,7 +226,9 @@ class Collector:
     def has_failed(self, check_id: str) -> bool:
         return self._get(check_id).failed > 0
 
-    def finish(self, election_id: str, state: str) -> VerificationReport:
+    def finish(
+        self, election_id: str, state: str, receipts: tuple[ReceiptOutcome, ...] = ()
+    ) -> VerificationReport:
         results = []
         for spec in CHECKS:
             t = self._checks[spec.id]
@@ -225,4 +245,4 @@ class Collector:
                     t.applicable or t.ran,
                 )
             )
-        return VerificationReport(election_id, state, tuple(results))
+        return VerificationReport(election_id, state, tuple(results), receipts)

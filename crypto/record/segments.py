@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from .. import codec
 from ..election.ballot import VerifiedBallot, tracking_code, verify_ballots
 from ..election.board import BoardEntry, EntryKind, verify_receipt
+from ..election.ceremony import MAX_CEREMONY_BYTES, KeyCeremony
 from ..election.context import ElectionContext
 from ..election.manifest import Manifest
 from ..errors import DecodeError, KiemphieuCryptoError
 from ..primitives.paillier import KeyPolicy
-from ..primitives.threshold import ThresholdPublicKey
 from .archive import SEGMENT_MAX_BYTES, decode
 from .documents import BoardSegment
 
@@ -33,24 +33,20 @@ MAX_SEGMENT_MESSAGES = 5
 @dataclass(frozen=True, slots=True)
 class ContextWire:
     """What a worker needs to rebuild the :class:`ElectionContext`: the
-    manifest's canonical bytes, the key (n, v, v_1..v_ℓ, t) and the policy."""
+    manifest's and the key ceremony's canonical bytes and the policy."""
 
     manifest: bytes
-    n: int
-    v: int
-    vks: tuple[int, ...]
-    t: int
+    ceremony: bytes
     policy: str
 
     @classmethod
     def of(cls, ctx: ElectionContext) -> ContextWire:
-        key = ctx.key
-        return cls(codec.dumps(ctx.manifest), key.n, key.v, key.vks, key.t, ctx.policy.value)
+        return cls(codec.dumps(ctx.manifest), codec.dumps(ctx.ceremony), ctx.policy.value)
 
     def context(self) -> ElectionContext:
         manifest = codec.loads(Manifest, self.manifest)
-        key = ThresholdPublicKey(self.n, self.v, self.vks, self.t)
-        return ElectionContext(manifest, key, KeyPolicy(self.policy))
+        ceremony = codec.loads(KeyCeremony, self.ceremony, max_bytes=MAX_CEREMONY_BYTES)
+        return ElectionContext(manifest, ceremony, KeyPolicy(self.policy))
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,26 +9,30 @@ what later checks need (None when it could not be established).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..election.board import roll_hash
 from ..election.ceremony import (
     KeyCeremony,
     VerifiedKeyCeremony,
+    check_factor_proofs,
     check_test_decryption,
+    check_test_values,
     verify_key_ceremony,
 )
+from ..election.committee import Trustee
 from ..election.context import ElectionContext
 from ..election.manifest import Manifest
 from ..election.result import ElectionResult, compute_result
 from ..election.tally import TallyCounts, unpack
-from ..election.trustee import SharePurpose, Trustee, TrusteeShares, verify_shares
+from ..election.trustee import SharePurpose, TrusteeShares, verify_shares
 from ..errors import InvalidSignature, KiemphieuCryptoError
 from ..primitives.combination import DecryptionShare, VerifiedDecryptionShare, combine
 from ..primitives.paillier import KeyPolicy
 from ..primitives.proofs.modulus import verify_modulus
-from ..primitives.threshold import ceremony_plaintext, check_verification_keys
+from ..primitives.threshold import check_verification_keys
+from . import committee as committee_steps
 from .archive import COUNTS, FIXED_NAMES, MINUTES, RESULT, RecordArchive, verify_index_signature
 from .documents import (
     CredentialList,
@@ -37,7 +41,6 @@ from .documents import (
     RecordState,
     ShareList,
     TallyRecord,
-    TrusteeList,
 )
 from .report import Collector
 
@@ -75,8 +78,9 @@ def check_index_files(r: Collector, archive: RecordArchive, shares: ShareList | 
 def check_ceremony(
     r: Collector, ceremony: KeyCeremony, election_id: str, policy: KeyPolicy
 ) -> VerifiedKeyCeremony | None:
-    """Checks ``parameters`` and ``verification-keys`` (§11 steps 1–2): at once
-    when the ceremony verifies, step by step to name what fails when not."""
+    """Checks ``parameters`` (modulus size, modulus proof, factor proofs),
+    ``verification-keys`` and ``trustees`` (§11 steps 1–2): at once when the
+    ceremony verifies, step by step to name what fails when not."""
     same = ceremony.election_id == election_id
     r.item("parameters", same, "the key is for another election")
     try:
@@ -84,32 +88,25 @@ def check_ceremony(
     except KiemphieuCryptoError:
         verified = None
     if verified is not None:
-        r.passed("parameters", 2)
+        r.passed("parameters", 3)
         r.passed("verification-keys", 3)
+        r.passed("trustees", len(ceremony.committee.trustees) + 1)
         return verified if same else None
     key = ceremony.key
-    try:
-        policy.check_bits(key.n.bit_length())
-        r.passed("parameters")
-    except KiemphieuCryptoError as exc:
-        r.failed("parameters", str(exc))
-    try:
-        verify_modulus(key.n, ceremony.modulus_proof, ceremony.election_id)
-        r.passed("parameters")
-    except KiemphieuCryptoError as exc:
-        r.failed("parameters", f"modulus proof: {exc}")
-    try:
-        check_verification_keys(key, election_id=ceremony.election_id)
-        r.passed("verification-keys")
-    except KiemphieuCryptoError as exc:
-        r.failed("verification-keys", str(exc))
-    derived = ceremony.test_plaintext == ceremony_plaintext(ceremony.election_id, key.n)
-    r.item("verification-keys", derived, "x_T is not the one derived from the election id and n")
-    try:
-        key.public_key.check_ciphertext(ceremony.test_ciphertext, "test ciphertext")
-        r.passed("verification-keys")
-    except KiemphieuCryptoError as exc:
-        r.failed("verification-keys", str(exc))
+    parts: list[tuple[str, Callable[[], None]]] = [
+        ("parameters", lambda: policy.check_bits(key.n.bit_length())),
+        ("parameters", lambda: verify_modulus(key.n, ceremony.modulus_proof, ceremony.election_id)),
+        ("parameters", lambda: check_factor_proofs(ceremony)),
+        ("verification-keys", lambda: check_verification_keys(key, election_id=election_id)),
+        ("verification-keys", lambda: check_test_values(ceremony)),
+    ]
+    for check, step in parts:
+        try:
+            step()
+            r.passed(check)
+        except KiemphieuCryptoError as exc:
+            r.failed(check, str(exc))
+    committee_steps.check_committee(r, ceremony.committee, key.l, policy)
     return None
 
 
@@ -118,7 +115,7 @@ def build_context(
 ) -> ElectionContext | None:
     """Check ``election-hash`` (§11 step 4): H_E recomputed, t and ℓ as the rules."""
     try:
-        ctx = ElectionContext(manifest, ceremony.key, policy)
+        ctx = ElectionContext(manifest, ceremony, policy)
     except KiemphieuCryptoError as exc:
         r.failed("election-hash", f"the manifest and key make no election context: {exc}")
         return None
@@ -130,21 +127,6 @@ def build_context(
         same = (rules.trustees, rules.threshold) == (ctx.key.l, ctx.key.t)
         r.item("election-hash", same, "the key's t and ℓ differ from the manifest's rules")
     return ctx
-
-
-def check_trustees(r: Collector, ctx: ElectionContext, trustees: TrusteeList) -> bool:
-    """Check ``trustees``: indices 1..ℓ in order, distinct identity and sealing keys."""
-    r.item("trustees", trustees.election == ctx.hash, "trustees.json is for another election")
-    members = trustees.trustees
-    r.item("trustees", len(members) == ctx.key.l, f"{len(members)} trustees, ℓ = {ctx.key.l}")
-    for position, member in enumerate(members, start=1):
-        r.item("trustees", member.index == position, f"trustee {position} has index {member.index}")
-    for what, keys in (
-        ("identity", [m.identity_key for m in members]),
-        ("sealing", [m.encryption_key for m in members]),
-    ):
-        r.item("trustees", len(set(keys)) == len(keys), f"two trustees share one {what} key")
-    return r.clean("trustees")
 
 
 def check_credentials(
@@ -336,8 +318,9 @@ def check_count(
     result: ElectionResult | None,
     minutes: MinutesRecord | None,
     credentials: CredentialList | None,
-) -> None:
-    """§11 steps 8–10: tally shares, combination, unpacking, result."""
+) -> Decryption | None:
+    """§11 steps 8–10: tally shares, combination, unpacking, result; returns
+    the decryption (None when the combination failed)."""
     decryption = check_combination(
         r,
         ctx,
@@ -354,5 +337,6 @@ def check_count(
     basis = recount if recount is not None else counts
     if result is None or basis is None or credentials is None:
         r.skip("result", "needs result.json, the counts and credentials.json")
-        return
+        return decryption
     check_result(r, ctx.manifest, basis, len(credentials.keys), result)
+    return decryption

@@ -13,11 +13,12 @@ and the minutes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
 from .. import SPEC_VERSION
+from ..election.attestation import BoardClose
 from ..election.board import EntryKind, genesis, next_head
 from ..election.ceremony import KeyCeremony, VerifiedKeyCeremony
 from ..election.context import ElectionContext
@@ -28,17 +29,19 @@ from ..election.tally import EncryptedTally, QuestionTally, TallyCounts, pack
 from ..errors import DecodeError, KiemphieuCryptoError, RecordError
 from ..primitives.paillier import KeyPolicy
 from . import archive as names
+from . import committee as committee_steps
 from . import steps
 from .archive import RecordArchive
 from .documents import (
+    AttestationList,
     CredentialList,
     MinutesRecord,
     RecordState,
     ShareList,
     TallyRecord,
-    TrusteeList,
 )
 from .parallel import SegmentRunner
+from .receipts import GivenReceipt, ReceiptOutcome, ReceiptWatch
 from .report import Collector, VerificationReport
 from .segments import (
     AccumulateJob,
@@ -55,15 +58,16 @@ Progress = Callable[[str, int, int], None]
 
 COMMITTEE = ("tally-shares", "combination", "unpacking", "result", "minutes")
 AFTER_CONTEXT = (
-    "trustees",
     "test-decryption",
     "credentials",
+    "roll-signature",
     "board",
     "receipts",
     "ballots",
     "eligibility",
     "counted-set",
     "encrypted-tally",
+    "close-attestations",
     *COMMITTEE,
 )
 
@@ -75,11 +79,18 @@ class _Board:
 
     size: int = 0
     head: bytes = b""
+    ballots: int = 0
     complete: bool = True
     closed_at: int | None = None
     roll_payload: bytes | None = None
     ranges: list[tuple[str, int, int]] = field(default_factory=list)
     counted: dict[bytes, int] = field(default_factory=dict)
+
+    def close(self) -> BoardClose | None:
+        """The values read aloud at the close, once the board ends with its close."""
+        if self.roll_payload is None or self.closed_at != self.size - 1:
+            return None
+        return BoardClose(self.size, self.ballots, self.roll_payload, self.head)
 
 
 def verify_record(
@@ -90,6 +101,7 @@ def verify_record(
     dask: str | None = None,
     progress: Progress | None = None,
     receipt_key: bytes | None = None,
+    receipts: Sequence[GivenReceipt] = (),
 ) -> VerificationReport:
     """Verify ``archive`` under ``policy`` and report every check.
 
@@ -97,13 +109,18 @@ def verify_record(
     (its receipts, ``GET /api/server``, the minutes), must be the one that
     signed the record (checked under ``index``).
 
+    ``receipts``: voters' receipts to find on the board (check ``voter-receipts``;
+    each one's outcome is in the report's ``receipts``).
+
     ``workers`` > 1 checks segments in that many processes; ``dask`` (a
     scheduler address) runs them on an existing Dask cluster instead.
     Raises only for a failure of the machinery (ParameterError for bad
     options or an unreachable cluster), never for a fault of the record.
     """
     with SegmentRunner(workers, dask) as runner:
-        return _Verifier(archive, policy, runner, progress, receipt_key).run()
+        return _Verifier(
+            archive, policy, runner, progress, receipt_key=receipt_key, receipts=receipts
+        ).run()
 
 
 class _Verifier:
@@ -113,9 +130,13 @@ class _Verifier:
         policy: KeyPolicy,
         runner: SegmentRunner,
         progress: Progress | None,
+        *,
         receipt_key: bytes | None = None,
+        receipts: Sequence[GivenReceipt] = (),
     ) -> None:
         self.expected_key = receipt_key
+        self.watch = ReceiptWatch(receipts)
+        self.outcomes: tuple[ReceiptOutcome, ...] = ()
         self.archive = archive
         self.index = archive.index
         self.policy = policy
@@ -144,8 +165,8 @@ class _Verifier:
         r, index = self.r, self.index
         manifest = self.load(Manifest, names.MANIFEST)
         ceremony = self.load(KeyCeremony, names.CEREMONY)
-        trustees = self.load(TrusteeList, names.TRUSTEES)
         credentials = self.load(CredentialList, names.CREDENTIALS)
+        attestations = self.load(AttestationList, names.ATTESTATIONS)
         shares = self.load(ShareList, names.SHARES)
         tally = self.load(TallyRecord, names.TALLY)
         counts = self.load(TallyCounts, names.COUNTS)
@@ -157,10 +178,12 @@ class _Verifier:
         if manifest is not None:
             same = manifest.election_id == index.election_id
             r.item("index", same, "record.json names another election than the manifest")
+        if not self.watch.receipts:
+            r.not_applicable("voter-receipts", "no receipt was given (--receipt FILE)")
         verified: VerifiedKeyCeremony | None = None
         ctx: ElectionContext | None = None
         if ceremony is None:
-            for check in ("parameters", "verification-keys", "election-hash"):
+            for check in ("parameters", "verification-keys", "trustees", "election-hash"):
                 r.skip(check, "key-ceremony.json cannot be read")
         else:
             with r.guard("verification-keys"):
@@ -173,14 +196,8 @@ class _Verifier:
         if ctx is None:
             for check in AFTER_CONTEXT:
                 r.skip(check, "needs the election context (manifest and key)")
-            return r.finish(index.election_id, index.state.value)
-        members = None
-        if trustees is None:
-            r.skip("trustees", "trustees.json cannot be read")
-        else:
-            with r.guard("trustees"):
-                if steps.check_trustees(r, ctx, trustees):
-                    members = trustees.trustees
+            return r.finish(index.election_id, index.state.value, self.outcomes)
+        members = ctx.ceremony.committee.trustees if r.clean("trustees") else None
         if verified is None or members is None or shares is None:
             r.skip("test-decryption", "needs the checked ceremony, committee and shares.json")
         else:
@@ -191,25 +208,29 @@ class _Verifier:
         board = self.first_pass(ctx, roll)
         if credentials is None:
             r.skip("credentials", "credentials.json cannot be read")
+            r.skip("roll-signature", "credentials.json cannot be read")
         else:
             with r.guard("credentials"):
                 steps.check_credentials(r, ctx, credentials, board.roll_payload)
+            with r.guard("roll-signature"):
+                committee_steps.check_roll_signature(r, ctx, credentials)
+        self.check_receipts(ctx, board)
         counted = self.counted_set(ctx, board, tally)
         packed_ok = False
         with r.guard("encrypted-tally"):
             packed_ok = self.second_pass(ctx, board, tally, counted)
+        decryption = None
         if index.state is RecordState.CLOSED:
             for check in COMMITTEE:
                 r.not_applicable(check, "the record is of a closed election (no count yet)")
-            return r.finish(index.election_id, index.state.value)
-        if tally is None or shares is None or members is None:
+        elif tally is None or shares is None or members is None:
             for check in COMMITTEE:
                 r.skip(check, "needs tally.json, shares.json and the committee")
         else:
             if not packed_ok:
                 r.failed("tally-shares", "the packed tally they decrypt is not the board's")
             with r.guard("combination"):
-                steps.check_count(
+                decryption = steps.check_count(
                     r,
                     ctx,
                     members=members,
@@ -220,12 +241,45 @@ class _Verifier:
                     minutes=minutes,
                     credentials=credentials,
                 )
-        if minutes is not None:
-            with r.guard("minutes"):
-                steps.check_minutes(r, ctx, minutes, board.size, board.head)
-        elif not r.has_failed("minutes"):
-            r.skip("minutes", "minutes.json cannot be read")
-        return r.finish(index.election_id, index.state.value)
+        if attestations is None:
+            r.skip("close-attestations", "attestations.json cannot be read")
+        else:
+            with r.guard("close-attestations"):
+                committee_steps.check_attestations(
+                    r,
+                    ctx,
+                    attestations,
+                    close=board.close() if board.complete else None,
+                    state=index.state,
+                    combined_by=() if decryption is None else decryption.combined_by,
+                )
+        if index.state is not RecordState.CLOSED:
+            if minutes is not None:
+                with r.guard("minutes"):
+                    steps.check_minutes(r, ctx, minutes, board.size, board.head)
+            elif not r.has_failed("minutes"):
+                r.skip("minutes", "minutes.json cannot be read")
+        return r.finish(index.election_id, index.state.value, self.outcomes)
+
+    def check_receipts(self, ctx: ElectionContext, board: _Board) -> None:
+        """``voter-receipts``: every receipt given, against the board (docs/record.md §6.3)."""
+        if not self.watch.receipts:
+            return
+        rules = ctx.manifest.rules
+        self.outcomes = self.watch.outcomes(
+            election=ctx.hash,
+            receipt_key=self.index.receipt_key,
+            board_size=board.size,
+            counted=board.counted,
+            revote=(rules.revote if rules is not None else Revote.LAST_COUNTS).value,
+        )
+        for outcome in self.outcomes:
+            self.r.item(
+                "voter-receipts",
+                outcome.ok,
+                f"{outcome.label} (tracking code {outcome.tracking_code.hex()[:16]}…): "
+                f"{outcome.detail}",
+            )
 
     def segment_jobs(self, wire: ContextWire) -> Iterator[SegmentJob]:
         for name in self.archive.segment_names:
@@ -302,6 +356,9 @@ class _Verifier:
                 board.closed_at = pos
             if entry.kind is EntryKind.ROLL and pos == 0:
                 board.roll_payload = entry.payload_hash
+            if entry.kind is EntryKind.BALLOT:
+                board.ballots += 1
+            self.watch.see(entry)
             r.item("board", problem is None, problem or "")
             board.head = entry.head
             board.size = pos + 1
@@ -312,6 +369,7 @@ class _Verifier:
         for message in out.receipt_failures:
             r.failed("receipts", message)
         for verdict in out.ballots:
+            self.watch.see_ballot(verdict.position, verdict.credential)
             ok = verdict.error is None
             r.item("ballots", ok, f"position {verdict.position}: {verdict.error}")
             if roll is not None:

@@ -14,10 +14,11 @@ API
 ---
 :func:`write_record` runs a whole election and writes its archive::
 
-    summary = write_record(dealing, manifest, casts, stream, RecordOptions(voters=6))
+    summary = write_record(held, manifest, casts, stream, RecordOptions(voters=6))
 
-``dealing`` is a :class:`~kiemphieu.crypto.primitives.threshold.Dealing` for
-``manifest.election_id`` whose t and ℓ equal the manifest's rules;
+``held`` is a :class:`~support.committee.HeldCeremony` (the committee with its
+secrets, the dealing and the key ceremony) for ``manifest.election_id`` whose
+t and ℓ equal the manifest's rules;
 ``casts`` is a sequence of :class:`Cast` (voter number into the roll, votes as
 for :func:`~kiemphieu.crypto.election.ballot.encrypt_ballot`) in board order;
 ``stream`` is any binary stream. The returned :class:`RecordSummary` holds the
@@ -28,7 +29,7 @@ For large records, :class:`RecordBuilder` does the same step by step and
 holds no ballot in memory (only the last ciphertexts of each credential and
 one segment being filled)::
 
-    builder = RecordBuilder(dealing, manifest, stream, options)
+    builder = RecordBuilder(held, manifest, stream, options)
     for voter, votes in ...:
         builder.cast(voter, votes)          # encrypts, proves, signs, posts
     # or builder.post(ballot) for a ballot made elsewhere (any Ballot whose
@@ -52,10 +53,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-import nacl.public
 import nacl.signing
 
 from kiemphieu.crypto import SPEC_VERSION, codec
+from kiemphieu.crypto.election.attestation import BoardClose, attest
 from kiemphieu.crypto.election.ballot import Ballot, Vote, encrypt_ballot, tracking_code
 from kiemphieu.crypto.election.board import (
     BoardEntry,
@@ -66,7 +67,7 @@ from kiemphieu.crypto.election.board import (
     roll_hash,
     sign_receipt,
 )
-from kiemphieu.crypto.election.ceremony import publish
+from kiemphieu.crypto.election.committee import Trustee
 from kiemphieu.crypto.election.context import ElectionContext
 from kiemphieu.crypto.election.credential import CredentialKey, derive_key, new_code
 from kiemphieu.crypto.election.manifest import Manifest, QuestionKind
@@ -80,11 +81,12 @@ from kiemphieu.crypto.election.tally import (
     pack,
     unpack,
 )
-from kiemphieu.crypto.election.trustee import SharePurpose, Trustee, make_shares, verify_shares
+from kiemphieu.crypto.election.trustee import SharePurpose, make_shares, verify_shares
 from kiemphieu.crypto.primitives.combination import combine
 from kiemphieu.crypto.primitives.paillier import KeyPolicy
 from kiemphieu.crypto.primitives.threshold import Dealing
 from kiemphieu.crypto.record.archive import (
+    ATTESTATIONS,
     CEREMONY,
     COUNTS,
     CREDENTIALS,
@@ -94,12 +96,12 @@ from kiemphieu.crypto.record.archive import (
     RESULT,
     SHARES,
     TALLY,
-    TRUSTEES,
     RecordWriter,
     index_message,
 )
 from kiemphieu.crypto.record.documents import (
     SEGMENT_ENTRIES,
+    AttestationList,
     BoardItem,
     BoardSegment,
     CredentialList,
@@ -109,13 +111,13 @@ from kiemphieu.crypto.record.documents import (
     RecordState,
     ShareList,
     TallyRecord,
-    TrusteeList,
 )
+
+from .committee import HeldCeremony
 
 CONFIDENCE_TOML = Path(__file__).resolve().parent.parent / "data" / "confidence.toml"
 EXPORTED_AT = "2026-11-27T13:00:00Z"
 SOFTWARE = "kiemphieu test-record-factory"
-NAMES = ("Đỗ Thị Hương", "Bùi Văn Khánh", "Hoàng Thị Ngọc", "Ngô Quang Vinh", "Đặng Thu Trang")
 
 
 @dataclass(frozen=True)
@@ -134,12 +136,14 @@ class RecordOptions:
     ``voters``: credentials on the roll. ``state``: how far it went (closed:
     no tally shares, counts, result or minutes). ``decrypting``: the trustees
     who post tally shares (default the t first); the combination uses the t
-    lowest of them. ``segment_entries``: board entries per segment file.
+    lowest of them. ``attesting``: the trustees who sign the close (default
+    all ℓ). ``segment_entries``: board entries per segment file.
     """
 
     voters: int = 6
     state: RecordState = RecordState.TALLIED
     decrypting: tuple[int, ...] | None = None
+    attesting: tuple[int, ...] | None = None
     segment_entries: int = SEGMENT_ENTRIES
     policy: KeyPolicy = KeyPolicy.TESTING
     exported_at: str = EXPORTED_AT
@@ -198,13 +202,15 @@ def reseal(data: bytes, changes: dict[str, bytes], server_seed: bytes | None) ->
 
 def with_rules(
     manifest: Manifest,
-    dealing: Dealing,
+    dealing: Dealing | HeldCeremony,
     *,
     revote: Revote = Revote.LAST_COUNTS,
     summoned: int = 12,
 ) -> Manifest:
     """``manifest`` with rules for ``dealing``'s committee: quorum 2/3 of
     ``summoned``, percentages of the ballots returned, no flags."""
+    if isinstance(dealing, HeldCeremony):
+        dealing = dealing.dealing
     rules = Rules(
         summoned=summoned,
         quorum=Fraction(2, 3),
@@ -218,10 +224,12 @@ def with_rules(
 
 
 def confidence_manifest(
-    election_id: str, dealing: Dealing, *, revote: Revote = Revote.LAST_COUNTS
+    election_id: str, dealing: Dealing | HeldCeremony, *, revote: Revote = Revote.LAST_COUNTS
 ) -> Manifest:
     """tests/data/confidence.toml (QĐ 96, two rows, two flags) for ``election_id``,
     with ``dealing``'s committee size and ``revote``."""
+    if isinstance(dealing, HeldCeremony):
+        dealing = dealing.dealing
     base = manifest_from_toml(CONFIDENCE_TOML.read_text(encoding="utf-8"))
     if base.rules is None:
         raise ValueError("confidence.toml has rules")
@@ -255,48 +263,55 @@ class RecordBuilder:
 
     def __init__(
         self,
-        dealing: Dealing,
+        held: HeldCeremony,
         manifest: Manifest,
         stream: IO[bytes],
         options: RecordOptions | None = None,
+        *,
+        keys: Sequence[CredentialKey] | None = None,
+        server_seed: bytes | None = None,
     ) -> None:
+        """``keys`` and ``server_seed`` may be given to run a second board of
+        the same election (what a server that shows two boards does)."""
         self.options = options or RecordOptions()
         rules = manifest.rules
         if rules is None:
             raise ValueError("the manifest needs rules (see with_rules)")
+        dealing = held.dealing
         if (rules.trustees, rules.threshold) != (dealing.public.l, dealing.public.t):
             raise ValueError("the manifest's committee differs from the dealing's")
+        if held.ceremony.election_id != manifest.election_id:
+            raise ValueError("the key ceremony is for another election")
+        self.held = held
         self.dealing = dealing
         self.manifest = manifest
         self.revote = rules.revote
-        self.ctx = ElectionContext(manifest, dealing.public, self.options.policy)
+        self.ctx = ElectionContext(manifest, held.ceremony, self.options.policy)
         self.writer = RecordWriter(stream)
-        self.server_seed = secrets.token_bytes(32)
-        self.identity_seeds = tuple(secrets.token_bytes(32) for _ in dealing.shares)
-        self.trustees = tuple(
-            Trustee(
-                i,
-                NAMES[(i - 1) % len(NAMES)],
-                "Trưởng ban kiểm phiếu" if i == 1 else "Ủy viên",
-                bytes(nacl.signing.SigningKey(seed).verify_key),
-                bytes(nacl.public.PrivateKey.generate().public_key),
+        self.server_seed = server_seed or secrets.token_bytes(32)
+        self.identity_seeds = tuple(m.identity_seed for m in held.committee.members)
+        self.trustees = held.committee.trustees
+        self.keys = (
+            tuple(keys)
+            if keys is not None
+            else tuple(
+                derive_key(new_code(), manifest.election_id) for _ in range(self.options.voters)
             )
-            for i, seed in enumerate(self.identity_seeds, start=1)
-        )
-        self.keys = tuple(
-            derive_key(new_code(), manifest.election_id) for _ in range(self.options.voters)
         )
         self.roll = tuple(sorted(k.public for k in self.keys))
         self._board = _Board(self.ctx.hash, self.options.segment_entries)
         self._receipts: list[Receipt] = []
         self._last: dict[bytes, tuple[int, tuple[tuple[int, ...], ...]]] = {}
         self._refused: list[int] = []
+        self._ballot_entries = 0
         self._casts = 0
         self._closed = False
         self._item(self._board.append(EntryKind.ROLL, roll_hash(self.roll)), None, None)
         self._item(self._board.append(EntryKind.OPEN, self.ctx.hash), None, None)
 
     def _item(self, entry: BoardEntry, ballot: Ballot | None, receipt: Receipt | None) -> None:
+        if entry.kind is EntryKind.BALLOT:
+            self._ballot_entries += 1
         board = self._board
         board.items.append(BoardItem(entry, ballot, receipt))
         if len(board.items) == board.per_segment:
@@ -358,9 +373,17 @@ class RecordBuilder:
         h = self.ctx.hash
         w = self.writer
         w.add(MANIFEST, self.manifest)
-        w.add(CEREMONY, publish(self.dealing, self.manifest.election_id))
-        w.add(TRUSTEES, TrusteeList(h, self.trustees))
-        w.add(CREDENTIALS, CredentialList(h, self.roll))
+        w.add(CEREMONY, self.held.ceremony)
+        signed = self.held.committee.sign_roll(self.manifest.election_id, self.roll)
+        w.add(CREDENTIALS, CredentialList(h, self.roll, signed))
+        close = BoardClose(board_size, self._ballot_entries, roll_hash(self.roll), board_head)
+        attesting = sorted(opts.attesting or range(1, len(self.trustees) + 1))
+        w.add(
+            ATTESTATIONS,
+            AttestationList(
+                h, tuple(attest(self.identity_seeds[i - 1], h, i, close) for i in attesting)
+            ),
+        )
         test = tuple(
             make_shares(share, seed, h, SharePurpose.TEST, (self.dealing.test_ciphertext,))
             for share, seed in zip(self.dealing.shares, self.identity_seeds, strict=True)
@@ -433,14 +456,14 @@ class RecordBuilder:
 
 
 def write_record(
-    dealing: Dealing,
+    held: HeldCeremony,
     manifest: Manifest,
     casts: Iterable[Cast],
     stream: IO[bytes],
     options: RecordOptions | None = None,
 ) -> RecordSummary:
     """Run the election ``casts`` describe and write its record to ``stream``."""
-    builder = RecordBuilder(dealing, manifest, stream, options)
+    builder = RecordBuilder(held, manifest, stream, options)
     for cast in casts:
         builder.cast(cast.voter, cast.votes)
     return builder.finish()
@@ -471,12 +494,12 @@ def sample_casts(manifest: Manifest, voters: int, *, revotes: Sequence[int] = (0
 
 
 def record_bytes(
-    dealing: Dealing,
+    held: HeldCeremony,
     manifest: Manifest,
     casts: Iterable[Cast],
     options: RecordOptions | None = None,
 ) -> tuple[bytes, RecordSummary]:
     """:func:`write_record` into memory: the archive's bytes and the summary."""
     buffer = io.BytesIO()
-    summary = write_record(dealing, manifest, casts, buffer, options)
+    summary = write_record(held, manifest, casts, buffer, options)
     return buffer.getvalue(), summary

@@ -120,17 +120,17 @@ def _vector_context():
     import json
     from pathlib import Path
 
+    from kiemphieu.crypto.election.ceremony import KeyCeremony
     from kiemphieu.crypto.election.context import ElectionContext
     from kiemphieu.crypto.election.manifest import Manifest
     from kiemphieu.crypto.primitives.paillier import KeyPolicy
-    from kiemphieu.crypto.primitives.threshold import ThresholdPublicKey
 
     here = Path(__file__).resolve().parents[1] / "vectors"
     ballot = json.loads((here / "ballot.json").read_text(encoding="utf-8"))
     audit = json.loads((here / "audit.json").read_text(encoding="utf-8"))
     manifest = codec.from_wire(Manifest, ballot["manifest"])
-    key = codec.from_wire(ThresholdPublicKey, ballot["key"])
-    return ElectionContext(manifest, key, KeyPolicy.TESTING), audit
+    ceremony = codec.from_wire(KeyCeremony, ballot["key_ceremony"])
+    return ElectionContext(manifest, ceremony, KeyPolicy.TESTING), audit
 
 
 def test_audit_vector_checks_to_its_votes():

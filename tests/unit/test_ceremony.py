@@ -22,8 +22,8 @@ from kiemphieu.crypto.primitives.threshold import KeyShare
 
 
 @pytest.fixture(scope="module")
-def published(dealing, election_id):
-    return cer.publish(dealing, election_id)
+def published(key_ceremony):
+    return key_ceremony
 
 
 @pytest.fixture(scope="module")
@@ -31,9 +31,10 @@ def verified(published):
     return cer.verify_key_ceremony(published, KeyPolicy.TESTING)
 
 
-def test_publish_round_trip_and_verify(published, verified):
+def test_publish_round_trip_and_verify(published, verified, dealing):
     raw = codec.dumps(published)
-    assert b"shares" not in raw and b'"s"' not in raw
+    assert b"shares" not in raw
+    assert not any(format(share.s, "x").encode() in raw for share in dealing.shares)
     again = codec.loads(cer.KeyCeremony, raw)
     assert again == published
     assert verified.key == published.key
@@ -72,10 +73,66 @@ def _tampered(published):
         dataclasses.replace(published, test_plaintext=published.test_plaintext + 1),
     )
     yield "test_ciphertext", dataclasses.replace(published, test_ciphertext=key.n)
+    committee = published.committee
+    members = list(committee.trustees)
+
+    def member(i, **change):
+        changed = list(members)
+        changed[i] = dataclasses.replace(members[i], **change)
+        return dataclasses.replace(
+            published, committee=dataclasses.replace(committee, trustees=tuple(changed))
+        )
+
+    yield "trustees[0].name", member(0, name="Người khác")
+    yield "trustees[1].role", member(1, role="Trưởng ban kiểm phiếu")
+    yield "trustees[2].encryption_key", member(2, encryption_key=bytes(32))
+    yield "trustees[3].index", member(3, index=5)
+    params = members[4].pedersen
+    yield "trustees[4].pedersen.s", member(4, pedersen=dataclasses.replace(params, s=params.t))
+    yield (
+        "trustees (order)",
+        dataclasses.replace(
+            published,
+            committee=dataclasses.replace(
+                committee, trustees=(members[1], members[0], *members[2:])
+            ),
+        ),
+    )
+    yield (
+        "trustees (missing one)",
+        dataclasses.replace(
+            published, committee=dataclasses.replace(committee, trustees=tuple(members[:4]))
+        ),
+    )
+    registrar = committee.registrar
+    yield (
+        "registrar.name",
+        dataclasses.replace(
+            published,
+            committee=dataclasses.replace(
+                committee, registrar=dataclasses.replace(registrar, name="Văn phòng khác")
+            ),
+        ),
+    )
+    fp = published.factor_proofs
+    yield (
+        "factor_proofs[0].z1",
+        dataclasses.replace(
+            published, factor_proofs=(dataclasses.replace(fp[0], z1=fp[0].z1 + 1), *fp[1:])
+        ),
+    )
+    yield (
+        "factor_proofs (swapped)",
+        dataclasses.replace(published, factor_proofs=(fp[1], fp[0], *fp[2:])),
+    )
+    yield "factor_proofs (missing one)", dataclasses.replace(published, factor_proofs=fp[:4])
 
 
 FIELDS = ["election_id", "v", *[f"vks[{j}]" for j in range(5)], "z[0]", "test_plaintext"]
-FIELDS.append("test_ciphertext")
+FIELDS += ["test_ciphertext", "trustees[0].name", "trustees[1].role", "trustees[2].encryption_key"]
+FIELDS += ["trustees[3].index", "trustees[4].pedersen.s", "trustees (order)"]
+FIELDS += ["trustees (missing one)", "registrar.name", "factor_proofs[0].z1"]
+FIELDS += ["factor_proofs (swapped)", "factor_proofs (missing one)"]
 
 
 @pytest.mark.parametrize("field", FIELDS)
@@ -125,3 +182,29 @@ def test_modulus_proof_for_other_election_fails(published):
     bad = dataclasses.replace(published, election_id="other-election")
     with pytest.raises((InvalidProof, InvalidElement)):
         cer.verify_key_ceremony(bad, KeyPolicy.TESTING)
+
+
+def test_the_ceremony_is_bound_into_the_base_hash(published, election, manifest):
+    """Every byte of the ceremony (c_T, the committee) moves H_E (docs/spec.md §8.2)."""
+    from kiemphieu.crypto.election.context import ElectionContext
+
+    changed = dataclasses.replace(published, test_ciphertext=published.test_ciphertext + 1)
+    assert ElectionContext(manifest, changed, KeyPolicy.TESTING).hash != election.hash
+    members = published.committee.trustees
+    renamed = dataclasses.replace(
+        published,
+        committee=dataclasses.replace(
+            published.committee,
+            trustees=(dataclasses.replace(members[0], name="X"), *members[1:]),
+        ),
+    )
+    assert ElectionContext(manifest, renamed, KeyPolicy.TESTING).hash != election.hash
+
+
+def test_a_context_refuses_a_ceremony_of_another_election(published, manifest):
+    from kiemphieu.crypto.election.context import ElectionContext
+
+    with pytest.raises(ParameterError):
+        ElectionContext(
+            dataclasses.replace(manifest, election_id="other"), published, KeyPolicy.TESTING
+        )

@@ -17,7 +17,7 @@ from kiemphieu.crypto.codec_schema import big_int_pattern, definitions, schema_d
 from kiemphieu.crypto.election import ballot as bl
 from kiemphieu.crypto.election.ballot import Ballot
 from kiemphieu.crypto.election.board import Receipt, sign_receipt
-from kiemphieu.crypto.election.ceremony import KeyCeremony, publish
+from kiemphieu.crypto.election.ceremony import KeyCeremony
 from kiemphieu.crypto.election.manifest import Manifest
 from kiemphieu.crypto.election.tally import EncryptedTally, TallyCounts
 from kiemphieu.crypto.errors import DecodeError
@@ -68,14 +68,14 @@ def _add(key: str) -> Mutation:
 
 
 @pytest.fixture(scope="module")
-def documents(election, voter_key, dealing, manifest) -> dict[type, object]:
+def documents(election, voter_key, key_ceremony, manifest) -> dict[type, object]:
     vote = {"leaders": (0, 1, 2, None, 0), "motion": 1, "board": frozenset({0, 2})}
     ballot = bl.encrypt_ballot(election, voter_key, vote)
     receipt = sign_receipt(bytes(range(32)), election.hash, bl.tracking_code(ballot), 7, bytes(32))
     return {
         Ballot: ballot,
         Manifest: manifest,
-        KeyCeremony: publish(dealing, manifest.election_id),
+        KeyCeremony: key_ceremony,
         Receipt: receipt,
     }
 
@@ -92,7 +92,7 @@ COMMON: list[Mutation] = [
     _add("extra"),
     _drop("version"),
     _drop("type"),
-    _set("version", 2),
+    _set("version", 99),
     _set("type", "other"),
 ]
 
@@ -129,6 +129,10 @@ REFUSALS: dict[type, list[Mutation]] = {
         _set("modulus_proof.a", [2] * 128),
         _set("modulus_proof.x", ["1"] * 127),
         _set("test_plaintext", "f" * 1025),
+        _set("committee.trustees[0].signature", "00" * 63),
+        _set("committee.registrar.version", 2),
+        _set("factor_proofs", []),
+        _set("factor_proofs[0].z1", "-1"),
     ],
     Receipt: [
         _set("position", -1),

@@ -27,16 +27,16 @@ from kiemphieu.crypto.record.archive import (
     segment_bytes,
     verify_index_signature,
 )
-from kiemphieu.crypto.record.documents import RecordState, TrusteeList
+from kiemphieu.crypto.record.documents import AttestationList, RecordState
 
 from ..support.record_factory import RecordOptions, confidence_manifest, record_bytes, sample_casts
 
 
 @pytest.fixture(scope="module")
-def record(dealing) -> bytes:
-    manifest = confidence_manifest("test-election", dealing)
+def record(held) -> bytes:
+    manifest = confidence_manifest("test-election", held)
     options = RecordOptions(voters=3, state=RecordState.CLOSED, segment_entries=2)
-    return record_bytes(dealing, manifest, sample_casts(manifest, 2), options)[0]
+    return record_bytes(held, manifest, sample_casts(manifest, 2), options)[0]
 
 
 def files_of(data: bytes) -> dict[str, bytes]:
@@ -87,7 +87,7 @@ def test_writer_is_deterministic_and_signs_the_index(record):
         writer = RecordWriter(out)
         for seg in archive.segments():
             writer.add_segment(seg)
-        writer.add("trustees.json", archive.load(TrusteeList, "trustees.json"))
+        writer.add("attestations.json", archive.load(AttestationList, "attestations.json"))
         written = writer.finish(index, SEED)
     assert out1.getvalue() == out2.getvalue()
     again = open_archive(out1.getvalue()).index
@@ -116,7 +116,7 @@ def test_unlisted_file(record):
 
 def test_missing_file(record):
     files = files_of(record)
-    del files["trustees.json"]
+    del files["attestations.json"]
     with pytest.raises(RecordError, match="missing"):
         open_archive(build(files))
 
@@ -157,11 +157,11 @@ def test_wrong_size_and_wrong_hash(record):
 
 def test_non_canonical_json_is_refused_on_load(record):
     files = files_of(record)
-    doc = json.loads(files["trustees.json"])
-    files["trustees.json"] = json.dumps(doc, indent=1, ensure_ascii=False).encode()
+    doc = json.loads(files["attestations.json"])
+    files["attestations.json"] = json.dumps(doc, indent=1, ensure_ascii=False).encode()
     archive = open_archive(build(files, relist=True))
     with pytest.raises(DecodeError, match="canonical"):
-        archive.load(TrusteeList, "trustees.json")
+        archive.load(AttestationList, "attestations.json")
 
 
 def test_segment_gap(record):

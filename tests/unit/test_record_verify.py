@@ -45,36 +45,36 @@ def verify(data: bytes, **kw):
 
 
 @pytest.fixture(scope="module")
-def full(dealing):
+def full(held):
     """Three question kinds, a revote, four segments, tally shares of 2, 4, 5."""
-    manifest = with_rules(make_manifest(), dealing)
+    manifest = with_rules(make_manifest(), held)
     options = RecordOptions(voters=5, segment_entries=3, decrypting=(2, 4, 5))
-    return record_bytes(dealing, manifest, sample_casts(manifest, 4, revotes=(0, 2)), options)
+    return record_bytes(held, manifest, sample_casts(manifest, 4, revotes=(0, 2)), options)
 
 
 @pytest.fixture(scope="module")
-def small(dealing):
+def small(held):
     """The smallest record with every field path: three question kinds, a
     revote, three segments, tally shares of 2, 4, 5 (for the mutation walk)."""
-    manifest = with_rules(make_manifest(), dealing)
+    manifest = with_rules(make_manifest(), held)
     options = RecordOptions(voters=3, segment_entries=3, decrypting=(2, 4, 5))
-    return record_bytes(dealing, manifest, sample_casts(manifest, 3, revotes=(0,)), options)
+    return record_bytes(held, manifest, sample_casts(manifest, 3, revotes=(0,)), options)
 
 
 @pytest.fixture(scope="module")
-def closed(dealing):
+def closed(held):
     """QĐ 96 confidence vote, closed (no count yet)."""
-    manifest = confidence_manifest("test-election", dealing)
+    manifest = confidence_manifest("test-election", held)
     options = RecordOptions(voters=4, state=RecordState.CLOSED)
-    return record_bytes(dealing, manifest, sample_casts(manifest, 3), options)
+    return record_bytes(held, manifest, sample_casts(manifest, 3), options)
 
 
 @pytest.fixture(scope="module")
-def refused(dealing):
+def refused(held):
     """Revote refused; four trustees decrypt, the three lowest combine."""
-    manifest = confidence_manifest("test-election", dealing, revote=Revote.REFUSE)
+    manifest = confidence_manifest("test-election", held, revote=Revote.REFUSE)
     options = RecordOptions(voters=3, decrypting=(1, 3, 4, 5), state=RecordState.PUBLISHED)
-    return record_bytes(dealing, manifest, sample_casts(manifest, 3, revotes=(1,)), options)
+    return record_bytes(held, manifest, sample_casts(manifest, 3, revotes=(1,)), options)
 
 
 def test_tallied_record_passes_every_check(full):
@@ -82,7 +82,9 @@ def test_tallied_record_passes_every_check(full):
     report = verify(data)
     assert report.ok, report.failed
     assert [c.id for c in report.checks] == list(CHECK_IDS)
-    assert all(c.status is Status.PASSED and c.passed > 0 for c in report.checks)
+    given = report.check("voter-receipts")
+    assert not given.applicable and given.status is Status.SKIPPED  # no receipt given
+    assert all(c.status is Status.PASSED and c.passed > 0 for c in report.checks if c is not given)
     assert report.check("ballots").passed == len(summary.receipts) == 6
     assert report.check("combination").passed == 1 + len(summary.packed)
     assert summary.combined_by == (2, 4, 5)
@@ -93,7 +95,9 @@ def test_closed_record_skips_only_the_count(closed):
     report = verify(closed[0])
     assert report.ok
     skipped = {c.id for c in report.checks if c.status is Status.SKIPPED}
-    assert skipped == {"tally-shares", "combination", "unpacking", "result", "minutes"}
+    assert skipped == {
+        "tally-shares", "combination", "unpacking", "result", "minutes", "voter-receipts",
+    }  # fmt: skip
     assert all(not report.check(i).applicable for i in skipped)
     assert "closed" in report.check("result").skipped
 
@@ -194,12 +198,11 @@ def set_at(doc, path: str, new):
         target[last] = new
 
 
-UNBOUND = re.compile(r"trustees\.json:trustees\[\*\]\.(name|role|encryption_key)$|"
-                     r"record\.json:(exported_at|software)$")  # fmt: skip
+UNBOUND = re.compile(r"record\.json:(exported_at|software)$")
 """Fields that only the server's signature over record.json binds (through the
-files' hashes): the committee's names and sealing keys (printed in the minutes,
-checked by people) and the export's metadata. A change to them must fail the
-``index`` check unless the forger holds the server's receipt key."""
+files' hashes): the export's metadata. A change to them must fail the
+``index`` check unless the forger holds the server's receipt key. (The
+committee's names and roles are signed by each member and bound into H_E.)"""
 
 EXPECTED = [
     (r"record\.json:files.*sha256|record\.json:files.*size", {"files"}),
@@ -207,12 +210,14 @@ EXPECTED = [
     (r"record\.json:receipt_key", {"receipts"}),
     (r"record\.json:", {"index"}),
     (r"manifest\.json:", {"election-hash"}),
-    (r"key-ceremony\.json:(election_id|key\.n|modulus_proof)", {"parameters"}),
+    (r"key-ceremony\.json:(election_id|key\.n|modulus_proof|factor_proofs)", {"parameters"}),
+    (r"key-ceremony\.json:committee", {"trustees"}),
     (r"key-ceremony\.json:key\.vks#len", {"election-hash"}),
     (r"key-ceremony\.json:(key\.v|key\.vks|test_plaintext)", {"verification-keys"}),
     (r"key-ceremony\.json:", {"election-hash", "test-decryption", "verification-keys"}),
-    (r"trustees\.json:", {"trustees", "test-decryption"}),
+    (r"credentials\.json:signed_roll", {"roll-signature"}),
     (r"credentials\.json:", {"credentials"}),
+    (r"attestations\.json:", {"close-attestations"}),
     (r"board/\d+\.json:items\[\*\]\.ballot", {"ballots"}),
     (r"board/\d+\.json:items\[\*\]\.receipt", {"receipts"}),
     (r"board/\d+\.json:", {"board"}),
@@ -316,10 +321,10 @@ def test_changed_file_without_new_hash_fails_integrity(full):
     assert report.check("result").status is Status.SKIPPED
 
 
-def test_bad_proof_with_valid_signature_is_named_by_bisection(dealing):
-    manifest = with_rules(make_manifest(), dealing)
+def test_bad_proof_with_valid_signature_is_named_by_bisection(held):
+    manifest = with_rules(make_manifest(), held)
     out = io.BytesIO()
-    builder = RecordBuilder(dealing, manifest, out, RecordOptions(voters=6, segment_entries=10))
+    builder = RecordBuilder(held, manifest, out, RecordOptions(voters=6, segment_entries=10))
     votes = sample_casts(manifest, 6, revotes=())
     for cast in votes[:3]:
         builder.cast(cast.voter, cast.votes)

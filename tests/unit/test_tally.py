@@ -124,19 +124,22 @@ def test_unpack_public_checks(election):
         tl.unpack(election, 0, [0])
 
 
-def test_tally_refuses_foreign_ballots(election, cast, threshold_key):
+def test_tally_refuses_foreign_ballots(election, cast, key_ceremony):
     _, verified = cast
     other = ElectionContext(
-        dataclasses.replace(election.manifest, election_id="other"),
-        threshold_key,
+        dataclasses.replace(
+            election.manifest,
+            title=dataclasses.replace(election.manifest.title, en="Another election"),
+        ),
+        key_ceremony,
         KeyPolicy.TESTING,
     )
     with pytest.raises(TallyError):
         tl.accumulate(other, verified)
 
 
-def test_context_checks_counter_capacity(manifest, threshold_key):
+def test_context_checks_counter_capacity(manifest, key_ceremony):
     with pytest.raises(ParameterError):
-        ElectionContext(manifest, threshold_key)  # 512 bits refused by the standard policy
+        ElectionContext(manifest, key_ceremony)  # 512 bits refused by the standard policy
     wide = dataclasses.replace(manifest, counter_bits=48)
-    ElectionContext(wide, threshold_key, KeyPolicy.TESTING)  # 4 slots x 48 bits fit in 511
+    ElectionContext(wide, key_ceremony, KeyPolicy.TESTING)  # 4 slots x 48 bits fit in 511

@@ -29,7 +29,7 @@ def test_standard_policy_refuses_short_moduli(bits: int) -> None:
     with pytest.raises(ParameterError):
         KeyPolicy.STANDARD.check_bits(bits)
     with pytest.raises(ParameterError):
-        deal("e", bits, 2, 3, KeyPolicy.STANDARD)  # refused before any prime is made
+        deal("e", bits, 2, 3, KeyPolicy.STANDARD, verifiers=[])  # refused before any prime is made
 
 
 def test_short_lived_policy_accepts_2048() -> None:
@@ -84,28 +84,57 @@ def test_ceremony_test_ciphertext_decrypts_with_every_subset(
 
 
 @pytest.mark.parametrize(("t", "l"), [(0, 3), (4, 3), (2, 256)])
-def test_deal_refuses_bad_threshold(t: int, l: int, test_primes: tuple[int, int]) -> None:  # noqa: E741
+def test_deal_refuses_bad_threshold(
+    t: int,
+    l: int,  # noqa: E741
+    test_primes: tuple[int, int],
+    test_committee,
+) -> None:
+    verifiers = (test_committee.verifiers * 60)[:l]
     with pytest.raises(ParameterError):
-        deal("e", 512, t, l, KeyPolicy.TESTING, primes=test_primes)
+        deal("e", 512, t, l, KeyPolicy.TESTING, primes=test_primes, verifiers=verifiers)
 
 
-def test_deal_refuses_bad_primes(test_primes: tuple[int, int]) -> None:
+def test_deal_refuses_a_missing_verifier(test_primes: tuple[int, int], test_committee) -> None:
+    with pytest.raises(ParameterError, match="all ℓ = 3 trustees"):
+        deal(
+            "e", 512, 2, 3, KeyPolicy.TESTING, primes=test_primes,
+            verifiers=test_committee.verifiers[:2],
+        )  # fmt: skip
+
+
+def test_deal_refuses_bad_primes(test_primes: tuple[int, int], test_committee) -> None:
     p, q = test_primes
+    verifiers = test_committee.verifiers[:3]
     with pytest.raises(ParameterError):
-        deal("e", 512, 2, 3, KeyPolicy.TESTING, primes=(p, p))
+        deal("e", 512, 2, 3, KeyPolicy.TESTING, primes=(p, p), verifiers=verifiers)
     with pytest.raises(ParameterError):
-        deal("e", 512, 2, 3, KeyPolicy.TESTING, primes=(p, q + 2))
+        deal("e", 512, 2, 3, KeyPolicy.TESTING, primes=(p, q + 2), verifiers=verifiers)
     with pytest.raises(ParameterError):
-        deal("e", 1024, 2, 3, KeyPolicy.TESTING, primes=(p, q))
+        deal("e", 1024, 2, 3, KeyPolicy.TESTING, primes=(p, q), verifiers=verifiers)
 
 
-def test_deal_with_fixed_inputs_is_deterministic(test_primes: tuple[int, int]) -> None:
-    kwargs = {"primes": test_primes, "coefficients": [5, 7], "test_r": 11}
+def test_deal_with_fixed_inputs_is_deterministic(
+    test_primes: tuple[int, int], test_committee
+) -> None:
+    verifiers = test_committee.verifiers[:4]
+    coins = [[3 + i, 5, 7, 11, 13, 17, 19, 23] for i in range(4)]
+    kwargs = {
+        "primes": test_primes,
+        "coefficients": [5, 7],
+        "test_r": 11,
+        "verifiers": verifiers,
+        "factor_coins": coins,
+    }
     one = deal("kat", 512, 3, 4, KeyPolicy.TESTING, **kwargs)  # type: ignore[arg-type]
     two = deal("kat", 512, 3, 4, KeyPolicy.TESTING, **kwargs)  # type: ignore[arg-type]
     assert one == two
+    assert len(one.factor_proofs) == 4
     with pytest.raises(ParameterError):
-        deal("kat", 512, 3, 4, KeyPolicy.TESTING, primes=test_primes, coefficients=[5])
+        deal(
+            "kat", 512, 3, 4, KeyPolicy.TESTING, primes=test_primes, coefficients=[5],
+            verifiers=verifiers,
+        )  # fmt: skip
 
 
 def test_public_key_shape_is_checked(threshold_key: ThresholdPublicKey) -> None:

@@ -13,16 +13,13 @@ from kiemphieu.crypto.errors import BatchFailure, InvalidShare, InvalidSignature
 
 
 @pytest.fixture(scope="module")
-def identities():
-    return [nacl.signing.SigningKey.generate() for _ in range(5)]
+def identities(test_committee):
+    return [nacl.signing.SigningKey(m.identity_seed) for m in test_committee.members]
 
 
 @pytest.fixture(scope="module")
-def trustees(identities):
-    return [
-        tr.Trustee(i + 1, f"Thành viên {i + 1}", "Ủy viên", bytes(k.verify_key), bytes(32))
-        for i, k in enumerate(identities)
-    ]
+def trustees(test_committee):
+    return list(test_committee.trustees)
 
 
 def test_make_and_verify(dealing, election, identities, trustees):

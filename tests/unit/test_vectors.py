@@ -28,10 +28,11 @@ from typing import Any
 import nacl.signing
 import pytest
 
-from kiemphieu.crypto import codec
+from kiemphieu.crypto import SPEC_VERSION, codec
 from kiemphieu.crypto.election import ballot as bl
 from kiemphieu.crypto.election import credential as cr
 from kiemphieu.crypto.election import tally as tl
+from kiemphieu.crypto.election.ceremony import KeyCeremony, ceremony_hash, verify_key_ceremony
 from kiemphieu.crypto.election.context import ElectionContext, manifest_hash
 from kiemphieu.crypto.election.manifest import Manifest, QuestionKind
 from kiemphieu.crypto.election.result import compute_result
@@ -123,7 +124,7 @@ def leaves(data: Any, path: JsonPath = ()) -> Iterator[JsonPath]:
         yield path
 
 
-TEXT_FIELDS = {"question", "part"}
+TEXT_FIELDS = {"question", "part", "name", "role"}
 BIT_FIELDS = {"a", "b"}  # the modulus proof's bits
 
 
@@ -221,7 +222,7 @@ def test_files_are_pretty_sorted_and_carry_provenance():
         data = json.loads(raw)
         assert raw == json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         assert data["about"]["generator"] == "tests/vectors/generate.py"
-        assert data["about"]["spec_version"] == 1
+        assert data["about"]["spec_version"] == SPEC_VERSION
 
 
 # --- 2. transcript.json ---------------------------------------------------------------
@@ -495,8 +496,8 @@ BALLOT = _load("ballot.json")
 @cache
 def election() -> ElectionContext:
     manifest = codec.from_wire(Manifest, BALLOT["manifest"])
-    key = codec.from_wire(ThresholdPublicKey, BALLOT["key"])
-    return ElectionContext(manifest, key, KeyPolicy.TESTING)
+    ceremony = codec.from_wire(KeyCeremony, BALLOT["key_ceremony"])
+    return ElectionContext(manifest, ceremony, KeyPolicy.TESTING)
 
 
 def expected_plaintexts(ctx: ElectionContext, votes: dict[str, Any]) -> list[list[int]]:
@@ -523,8 +524,12 @@ def test_ballot_manifest_is_the_conftest_manifest(manifest):
 
 def test_ballot_key_matches_threshold_vector():
     key = election().key
-    assert codec.to_wire(key) == _load("threshold.json")["key"]
+    threshold = _load("threshold.json")
+    assert codec.to_wire(key) == threshold["key"]
+    assert BALLOT["key_ceremony"] == threshold["key_ceremony"]
     check_verification_keys(key, election_id=election().election_id)
+    assert ceremony_hash(election().ceremony).hex() == BALLOT["key_ceremony_hash"]
+    assert BALLOT["key_ceremony_hash"] == threshold["key_ceremony_hash"]
 
 
 def test_ballot_verifies():
@@ -601,17 +606,24 @@ def test_threshold_dealing(name):
     check_key(data)
     for s in data["shares"]:
         check_share(KeyShare(s["index"], h(s["s"]), pk))
+    ceremony = codec.from_wire(KeyCeremony, data["key_ceremony"])
+    verify_key_ceremony(ceremony, KeyPolicy.TESTING)
+    assert ceremony.key == pk
+    assert ceremony_hash(ceremony).hex() == data["key_ceremony_hash"]
     again = deal(
         data["election_id"],
         data["bits"],
         pk.t,
         pk.l,
         KeyPolicy.TESTING,
+        verifiers=[m.pedersen for m in ceremony.committee.trustees],
         primes=(p, q),
         coefficients=[h(a) for a in data["coefficients"]],
         test_r=h(data["test_r"]),
+        factor_coins=[[h(x) for x in coins] for coins in data["factor_coins"]],
     )
     assert again.public == pk
+    assert again.factor_proofs == ceremony.factor_proofs
     assert [(s.index, s.s) for s in again.shares] == [
         (s["index"], h(s["s"])) for s in data["shares"]
     ]
@@ -842,3 +854,78 @@ def test_result_flag_and_quorum_tampered():
             flags.append("low-two-thirds")
         with pytest.raises(Mismatch):
             check_result_case(dropped)
+
+
+# --- 3. the key ceremony's committee and proofs (threshold.json, committee.json) -------
+
+
+CEREMONY_TAMPERS = [
+    ("committee", "trustees", 0, "name"),
+    ("committee", "trustees", 1, "role"),
+    ("committee", "trustees", 2, "signature"),
+    ("committee", "trustees", 3, "pedersen", "s"),
+    ("committee", "trustees", 3, "pedersen", "proof", "e"),
+    ("committee", "trustees", 4, "pedersen", "proof", "z", 127),
+    ("committee", "registrar", "name"),
+    *[
+        ("factor_proofs", 1, f)
+        for f in ("P", "Q", "A", "B", "T", "sigma", "z1", "z2", "w1", "w2", "v")
+    ],
+]
+
+
+@pytest.mark.parametrize("path", CEREMONY_TAMPERS, ids=ids(CEREMONY_TAMPERS))
+def test_key_ceremony_tampered(path):
+    wire = tampered("threshold.json", ("key_ceremony", *path))["key_ceremony"]
+    with pytest.raises(VerificationError):
+        verify_key_ceremony(codec.from_wire(KeyCeremony, wire), KeyPolicy.TESTING)
+
+
+def test_factor_proofs_replay_from_their_coins():
+    from kiemphieu.crypto.primitives.proofs.factor import prove_factors
+
+    data = doc("threshold.json")
+    ceremony = codec.from_wire(KeyCeremony, data["key_ceremony"])
+    primes = data["test_only_secret_primes"]
+    for member, proof, coins in zip(
+        ceremony.committee.trustees, ceremony.factor_proofs, data["factor_coins"], strict=True
+    ):
+        again = prove_factors(
+            h(primes["p"]),
+            h(primes["q"]),
+            member.pedersen,
+            [data["election_id"], member.index],
+            coins=[h(x) for x in coins],
+        )
+        assert again == proof
+
+
+COMMITTEE = _load("committee.json")
+
+
+def test_committee_vector():
+    from kiemphieu.crypto.election import attestation as at
+    from kiemphieu.crypto.election import committee as cm
+    from kiemphieu.crypto.election import roll as rl
+
+    ctx = election()
+    committee = ctx.ceremony.committee
+    assert COMMITTEE["base_hash"] == ctx.hash.hex()
+    for card, member in zip(COMMITTEE["cards"], committee.trustees, strict=True):
+        assert card["index"] == member.index
+        assert cm.card_message(member).hex() == card["message"]
+    registrar = codec.from_wire(cm.Registrar, COMMITTEE["registrar"])
+    assert registrar == committee.registrar
+    assert cm.registrar_message(registrar).hex() == COMMITTEE["registrar_message"]
+    roll = COMMITTEE["roll"]
+    signed = codec.from_wire(rl.SignedRoll, roll["signed_roll"])
+    keys = [bytes.fromhex(k) for k in roll["keys"]]
+    rl.check_roll(signed, registrar, COMMITTEE["election_id"], keys)
+    assert rl.roll_message(signed).hex() == roll["message"]
+    with pytest.raises(rl.RollMismatch):
+        rl.check_roll(signed, registrar, COMMITTEE["election_id"], keys[:3])
+    doc_ = codec.from_wire(at.CloseAttestation, COMMITTEE["attestation"]["document"])
+    at.verify_attestation(doc_, committee.trustees[1], ctx.hash)
+    assert at.attestation_message(doc_).hex() == COMMITTEE["attestation"]["message"]
+    with pytest.raises(at.AttestationError):
+        at.verify_attestation(doc_, committee.trustees[0], ctx.hash)

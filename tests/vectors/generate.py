@@ -27,13 +27,20 @@ from pathlib import Path
 from typing import Any
 
 import gmpy2
+import nacl.public
+import nacl.signing
 
 from kiemphieu.crypto import SPEC_VERSION, codec
+from kiemphieu.crypto.election import attestation as at
 from kiemphieu.crypto.election import audit as au
 from kiemphieu.crypto.election import ballot as bl
+from kiemphieu.crypto.election import board
+from kiemphieu.crypto.election import committee as cm
 from kiemphieu.crypto.election import credential as cr
+from kiemphieu.crypto.election import roll as rl_
 from kiemphieu.crypto.election import rules as rl
 from kiemphieu.crypto.election import tally as tl
+from kiemphieu.crypto.election.ceremony import ceremony_hash, publish, verify_key_ceremony
 from kiemphieu.crypto.election.context import ElectionContext, manifest_hash
 from kiemphieu.crypto.election.manifest import (
     Choice,
@@ -49,7 +56,9 @@ from kiemphieu.crypto.primitives.combination import (
     verify_decryption_share,
 )
 from kiemphieu.crypto.primitives.paillier import KeyPolicy, PublicKey
+from kiemphieu.crypto.primitives.proofs import factor as fc
 from kiemphieu.crypto.primitives.proofs import membership as mb
+from kiemphieu.crypto.primitives.proofs import pedersen as pd
 from kiemphieu.crypto.primitives.proofs.decryption import mask_bits
 from kiemphieu.crypto.primitives.proofs.modulus import verify_modulus
 from kiemphieu.crypto.primitives.threshold import Dealing, deal
@@ -273,6 +282,52 @@ def votes_json(votes: Mapping[str, bl.Vote]) -> dict[str, Any]:
 
 # --- keys -----------------------------------------------------------------------------
 
+REGISTRAR_NAME = "Vụ Tổ chức cán bộ"
+TRUSTEE_NAMES = (
+    "Đỗ Thị Hương",
+    "Bùi Văn Khánh",
+    "Hoàng Thị Ngọc",
+    "Ngô Quang Vinh",
+    "Đặng Thu Trang",
+)
+
+
+def seed_of(label: str) -> bytes:
+    """A 32-byte Ed25519 or X25519 seed: HashCoins(label).bits(256)."""
+    return HashCoins(label).bits(256).to_bytes(32, "big")
+
+
+def make_committee(label: str, size: int, bits: int) -> cm.Committee:
+    """Deterministic members: identity and sealing seeds, ring-Pedersen
+    parameters on one pair of test safe primes (each member its own t, λ and
+    proof coins), cards signed by the identity keys; and the registrar."""
+    primes = (
+        safe_prime(f"{label}/pedersen/p", bits // 2),
+        safe_prime(f"{label}/pedersen/q", bits // 2),
+    )
+    n_hat = primes[0] * primes[1]
+    phi = (primes[0] - 1) * (primes[1] - 1)
+    members = []
+    for i in range(1, size + 1):
+        identity = seed_of(f"{label}/trustee-{i}/identity")
+        sealing = nacl.public.PrivateKey(seed_of(f"{label}/trustee-{i}/sealing"))
+        coins = HashCoins(f"{label}/trustee-{i}/pedersen")
+        drawn = [
+            coins.unit(n_hat),
+            coins.below(phi),
+            *[coins.below(phi) for _ in range(pd.ITERATIONS)],
+        ]
+        verify_key = bytes(nacl.signing.SigningKey(identity).verify_key)
+        params = pd.make_ring_pedersen(
+            bits, cm.pedersen_binding(verify_key), primes=primes, coins=drawn
+        )
+        name = TRUSTEE_NAMES[(i - 1) % len(TRUSTEE_NAMES)]
+        role = "Trưởng ban kiểm phiếu" if i == 1 else "Ủy viên"
+        card = cm.make_card(identity, bytes(sealing.public_key), name, role, params)
+        members.append(cm.place(i, card))
+    registrar = cm.make_registrar(seed_of(f"{label}/registrar"), REGISTRAR_NAME)
+    return cm.Committee(tuple(members), registrar)
+
 
 class KeySetup:
     """A deterministic test dealing and what made it."""
@@ -300,17 +355,26 @@ class KeySetup:
         coins = HashCoins(f"{label}/dealing")
         self.coefficients = tuple(coins.below(nm) for _ in range(t - 1))
         self.test_r = coins.unit(n)
+        self.committee = make_committee(label, l, bits)
+        verifiers = [m.pedersen for m in self.committee.trustees]
+        factor_coins = HashCoins(f"{label}/factor-proofs")
+        self.factor_coins = [
+            [factor_coins.below(b) for b in fc.coin_bounds(n, v.n_hat)] for v in verifiers
+        ]
         self.dealing: Dealing = deal(
             election_id,
             bits,
             t,
             l,
             KeyPolicy.TESTING,
+            verifiers=verifiers,
             primes=(self.p, self.q),
             coefficients=self.coefficients,
             test_r=self.test_r,
             modulus_w=None,
+            factor_coins=self.factor_coins,
         )
+        self.ceremony = publish(self.dealing, election_id, self.committee)
 
     @property
     def n(self) -> int:
@@ -326,7 +390,7 @@ class Material:
             "test-1024", LARGE_ELECTION_ID, LARGE_BITS, t=2, l=3, subsets=((1, 2), (3, 1))
         )
         self.manifest = make_manifest()
-        self.election = ElectionContext(self.manifest, self.key.dealing.public, KeyPolicy.TESTING)
+        self.election = ElectionContext(self.manifest, self.key.ceremony, KeyPolicy.TESTING)
         self.voter = cr.derive_key(new_code(HashCoins("ballot/credential")), ELECTION_ID)
 
 
@@ -365,9 +429,9 @@ def build_transcript(mat: Material) -> dict[str, Any]:
     cases: list[tuple[str, Tag, list[Item], int]] = [
         ("manifest: canonical JSON bytes", Tag.MANIFEST, ['{"a":"Đ"}'.encode()], small),
         (
-            "base: version, id, hash, n, v, list, t",
+            "base: version, id, manifest hash, key-ceremony hash",
             Tag.BASE,
-            [1, ELECTION_ID, bytes(range(32)), n, mat.key.dealing.public.v, [2, 3, 5], 3],
+            [SPEC_VERSION, ELECTION_ID, bytes(range(32)), bytes(range(32, 64))],
             n,
         ),
         ("threshold/v: id, n, attempt", Tag.GENERATOR_V, [ELECTION_ID, n, 0], n * n),
@@ -710,7 +774,8 @@ def build_ballot(mat: Material) -> dict[str, Any]:
     return {
         "about": about(
             "One ballot (spec §8.5): the test manifest (as tests/conftest.py make_manifest), "
-            "the threshold public key, the manifest hash and base hash H_E, the credential "
+            "the key ceremony of threshold.json (committee, key, proofs, x_T, c_T) and its "
+            "hash, the manifest hash and base hash H_E, the credential "
             "code, the votes (per question: level index or null per row; option index; "
             "sorted option indices), the coins seed, the ballot's wire form, the signed "
             "message H(ballot/signature, ballot with zero signature) and the tracking code.",
@@ -723,7 +788,8 @@ def build_ballot(mat: Material) -> dict[str, Any]:
         "manifest": codec.to_wire(ctx.manifest),
         "manifest_canonical": codec.dumps(ctx.manifest).decode("utf-8"),
         "manifest_hash": manifest_hash(ctx.manifest).hex(),
-        "key": codec.to_wire(ctx.key),
+        "key_ceremony": codec.to_wire(ctx.ceremony),
+        "key_ceremony_hash": ceremony_hash(ctx.ceremony).hex(),
         "base_hash": ctx.hash.hex(),
         "code": code,
         "credential": key.public.hex(),
@@ -779,6 +845,11 @@ def build_threshold(setup: KeySetup, context: bytes, context_what: str) -> dict[
     dealing = setup.dealing
     pk = dealing.public
     verify_modulus(pk.n, dealing.modulus_proof, setup.election_id)
+    verify_key_ceremony(setup.ceremony, KeyPolicy.TESTING)
+    pedersen_primes = (
+        safe_prime(f"{setup.label}/pedersen/p", setup.bits // 2),
+        safe_prime(f"{setup.label}/pedersen/q", setup.bits // 2),
+    )
     c = dealing.test_ciphertext
     coins = HashCoins(f"{setup.label}/decryption")
     bits = mask_bits(pk.n, pk.delta)
@@ -802,12 +873,27 @@ def build_threshold(setup: KeySetup, context: bytes, context_what: str) -> dict[
             "and test ciphertext randomness test_r given to deal(), the public key "
             "(n, v, vks, t), the key shares s_i, the modulus proof, the ceremony test "
             "plaintext and ciphertext, each trustee's decryption share of it with its "
-            "proof and mask r, and the plaintext combined from two t-subsets.",
+            "proof and mask r, and the plaintext combined from two t-subsets; the "
+            "committee's ring-Pedersen primes, the factor proofs' coins, and the whole "
+            "key ceremony (committee with signed cards and Π^prm, key, modulus proof, "
+            "one factor proof per trustee, x_T, c_T) with its hash H(key-ceremony, bytes).",
             coins=COINS_RULE,
             primes=PRIME_RULE,
-            seeds=[f"{setup.label}/dealing", f"{setup.label}/decryption"],
+            seeds=[
+                f"{setup.label}/dealing",
+                f"{setup.label}/decryption",
+                f"{setup.label}/trustee-<i>/identity",
+                f"{setup.label}/trustee-<i>/sealing",
+                f"{setup.label}/trustee-<i>/pedersen",
+                f"{setup.label}/registrar",
+                f"{setup.label}/factor-proofs",
+            ],
             draw_order="dealing: a_1..a_(t-1) = below(n·p'·q') then test_r = unit(n); "
-            "decryption: r = bits(|n²| + |Δ| + 256) per trustee in index order",
+            "decryption: r = bits(|n²| + |Δ| + 256) per trustee in index order; "
+            "identity and sealing seeds: bits(256) as 32 bytes big-endian; pedersen: "
+            "r = unit(N̂) (t = r² mod N̂), λ = below(φ(N̂)), a_1..a_128 = below(φ(N̂)); "
+            "factor-proofs: per trustee in index order α, β, μ, ν, σ̂, r, x, y, each "
+            "below its bound (spec §6.5)",
             context=context_what,
         ),
         "election_id": setup.election_id,
@@ -825,6 +911,14 @@ def build_threshold(setup: KeySetup, context: bytes, context_what: str) -> dict[
         "modulus_proof": codec.to_wire(dealing.modulus_proof),
         "test_plaintext": hexint(dealing.test_plaintext),
         "test_ciphertext": hexint(c),
+        "pedersen_primes": {
+            "warning": "TEST ONLY: every member's N̂ is built from these two primes",
+            "p": hexint(pedersen_primes[0]),
+            "q": hexint(pedersen_primes[1]),
+        },
+        "factor_coins": [[hexint(x) for x in coins] for coins in setup.factor_coins],
+        "key_ceremony": codec.to_wire(setup.ceremony),
+        "key_ceremony_hash": ceremony_hash(setup.ceremony).hex(),
         "context": context.hex(),
         "decryption_shares": shares,
         "combinations": combos,
@@ -1078,12 +1172,65 @@ def build_result(mat: Material) -> dict[str, Any]:
 
 # --- all files ----------------------------------------------------------------------------
 
+
+# --- committee.json -------------------------------------------------------------------------
+
+
+def build_committee(mat: Material) -> dict[str, Any]:
+    """The signed objects of the committee and the registrar (spec §8.10, §8.12,
+    §8.13) under the 512-bit key ceremony."""
+    ctx = mat.election
+    committee = ctx.ceremony.committee
+    keys = [cr.derive_key(new_code(HashCoins(f"committee/credential/{i}")), ELECTION_ID).public
+            for i in range(4)]  # fmt: skip
+    registrar_seed = seed_of(f"{mat.key.label}/registrar")
+    signed = rl_.sign_roll(registrar_seed, ELECTION_ID, keys)
+    rl_.check_roll(signed, committee.registrar, ELECTION_ID, keys)
+    close = at.BoardClose(7, 4, board.roll_hash(keys), bytes(range(32)))
+    attestation = at.attest(seed_of(f"{mat.key.label}/trustee-2/identity"), ctx.hash, 2, close)
+    at.verify_attestation(attestation, committee.trustees[1], ctx.hash)
+    return {
+        "about": about(
+            "The committee's signed objects under the key ceremony of threshold.json: "
+            "each trustee card's message H(trustee/card, name, role, identity key, sealing "
+            "key, N̂, s, t) and Π^prm binding; the registrar card's message; a roll of four "
+            "credentials signed by the registrar (count, roll hash, message); a close "
+            "attestation by trustee 2 (its message over the canonical bytes with a zero "
+            "signature). Ed25519 signatures are deterministic.",
+            seeds=["committee/credential/<i>", "test-512/registrar", "test-512/trustee-2/identity"],
+        ),
+        "election_id": ELECTION_ID,
+        "base_hash": ctx.hash.hex(),
+        "cards": [
+            {
+                "index": m.index,
+                "message": cm.card_message(m).hex(),
+                "pedersen_binding": [b.hex() for b in cm.pedersen_binding(m.identity_key)],
+            }
+            for m in committee.trustees
+        ],
+        "registrar": codec.to_wire(committee.registrar),
+        "registrar_message": cm.registrar_message(committee.registrar).hex(),
+        "roll": {
+            "keys": sorted(k.hex() for k in keys),
+            "roll_hash": board.roll_hash(keys).hex(),
+            "signed_roll": codec.to_wire(signed),
+            "message": rl_.roll_message(signed).hex(),
+        },
+        "attestation": {
+            "document": codec.to_wire(attestation),
+            "message": at.attestation_message(attestation).hex(),
+        },
+    }
+
+
 BUILDERS: dict[str, Callable[[Material], dict[str, Any]]] = {
     "transcript.json": build_transcript,
     "paillier.json": build_paillier,
     "credential.json": build_credential,
     "membership.json": build_membership,
     "ballot.json": build_ballot,
+    "committee.json": build_committee,
     "audit.json": build_audit,
     "threshold.json": lambda mat: build_threshold(
         mat.key, mat.election.hash, "H_E of ballot.json (the test election)"
