@@ -14,16 +14,19 @@ from sqlalchemy import Connection, select
 
 from kiemphieu.crypto import codec
 from kiemphieu.crypto.election.ceremony import (
+    KeyCeremony,
     VerifiedKeyCeremony,
     check_test_decryption,
     verify_key_ceremony,
 )
+from kiemphieu.crypto.election.committee import Committee, Trustee, verify_card
 from kiemphieu.crypto.election.context import ElectionContext
-from kiemphieu.crypto.election.trustee import SharePurpose, Trustee, TrusteeShares, verify_shares
+from kiemphieu.crypto.election.trustee import SharePurpose, TrusteeShares, verify_shares
 from kiemphieu.crypto.errors import KiemphieuCryptoError, VerificationError
 from kiemphieu.crypto.primitives.combination import VerifiedDecryptionShare
+from kiemphieu.crypto.primitives.paillier import KeyPolicy
 
-from . import elections
+from . import elections, roll
 from .elections import State, audit
 from .errors import ApiError, bad_request, conflict, not_found
 from .storage import schema
@@ -39,8 +42,16 @@ def trustees(conn: Connection, election_id: str) -> list[Trustee]:
     return [codec.loads(Trustee, doc) for doc in rows]
 
 
-def add_trustee(db: Database, election_id: str, trustee: Trustee, actor: str) -> list[Trustee]:
-    """Register a committee member (draft only: shares are sealed to these keys)."""
+def add_trustee(
+    db: Database, election_id: str, trustee: Trustee, actor: str, policy: KeyPolicy
+) -> list[Trustee]:
+    """Register a committee member (draft only: shares are sealed to these keys)
+    whose card is signed by its identity key, with ring-Pedersen parameters and
+    Π^prm valid under ``policy`` (400 otherwise)."""
+    try:
+        verify_card(trustee, policy)
+    except KiemphieuCryptoError as exc:
+        raise bad_request("bad-card", str(exc), "signature") from exc
     with db.write() as conn:
         row = elections.get(conn, election_id, lock=True)
         if row.state is not State.DRAFT:
@@ -127,6 +138,26 @@ def share_log(conn: Connection, election_id: str) -> list[dict[str, Any]]:
     ]
 
 
+def registered_committee(conn: Connection, election_id: str) -> Committee:
+    """The committee as registered: trustees in index order and the registrar;
+    409 when the registrar is missing."""
+    card = roll.registrar(conn, election_id)
+    if card is None:
+        raise conflict("no-registrar", "register the registrar's card before the key ceremony")
+    return Committee(tuple(trustees(conn, election_id)), card)
+
+
+def check_ceremony_committee(conn: Connection, election_id: str, ceremony: KeyCeremony) -> None:
+    """The key ceremony is dealt to exactly the registered committee (400 otherwise)."""
+    expected = registered_committee(conn, election_id)
+    if ceremony.committee != expected:
+        raise bad_request(
+            "ceremony-invalid",
+            "the key ceremony's committee is not the registered trustees and registrar",
+            "committee",
+        )
+
+
 def _trustee(conn: Connection, election_id: str, index: int) -> Trustee:
     for t in trustees(conn, election_id):
         if t.index == index:
@@ -144,16 +175,19 @@ def post_shares(
     state: State,
 ) -> tuple[VerifiedDecryptionShare, ...]:
     """Verify and record a trustee's shares of ``expected``; a refused document is
-    recorded as invalid and answered with 422. Returns the verified shares."""
+    recorded as invalid and answered with 422. Returns the verified shares.
+
+    Idempotent: a trustee that already posted valid shares for this purpose
+    and posts valid shares again (a retry after a lost answer) gets the same
+    answer, whatever the state now, and nothing more is stored."""
     with db.write() as conn:
         row = elections.get(conn, election_id, lock=True)
-        if row.state is not state:
+        trustee = _trustee(conn, election_id, doc.index)
+        again = doc.index in valid_shares(conn, election_id, doc.purpose)
+        if row.state is not state and not again:
             raise conflict(
                 "wrong-state", f"election is {row.state.value}; shares go in when {state.value}"
             )
-        trustee = _trustee(conn, election_id, doc.index)
-        if doc.index in valid_shares(conn, election_id, doc.purpose):
-            raise conflict("already-posted", f"trustee {doc.index} already posted valid shares")
         try:
             verified = verify_shares(ctx.key, trustee, doc, ctx.hash, expected)
         except VerificationError as exc:
@@ -167,8 +201,9 @@ def post_shares(
             )
             error: VerificationError | None = exc
         else:
-            _record(conn, election_id, doc, None)
-            audit(conn, election_id, f"trustee-{doc.index}", f"{doc.purpose.value}-shares", {})
+            if not again:
+                _record(conn, election_id, doc, None)
+                audit(conn, election_id, f"trustee-{doc.index}", f"{doc.purpose.value}-shares", {})
             error = None
     if error is not None:
         raise ApiError(422, "invalid-shares", str(error), "shares")

@@ -26,7 +26,7 @@ from kiemphieu.crypto.election.trustee import SharePurpose, TrusteeShares, verif
 from kiemphieu.crypto.errors import KiemphieuCryptoError
 from kiemphieu.crypto.primitives.combination import combine
 
-from . import committee, elections
+from . import attestations, committee, elections
 from .elections import State, audit
 from .errors import ApiError, conflict
 from .storage import schema
@@ -128,6 +128,16 @@ def post_tally_shares(
     if doc.purpose is not SharePurpose.TALLY:
         raise ApiError(400, "malformed", "these are not tally shares", "purpose")
     stored = tally(db, ctx, election_id)
+    with db.read() as conn:
+        attested = {a.index for a in attestations.all_attestations(conn, election_id)}
+    if doc.index not in attested:
+        raise ApiError(
+            409,
+            "not-attested",
+            f"trustee {doc.index} has not attested the closed board: a trustee decrypts only "
+            "a board it attested (kiemphieu trustee attest)",
+            "index",
+        )
     committee.post_shares(db, ctx, election_id, doc, expected=stored.packed, state=State.CLOSED)
     with db.write() as conn:
         row = elections.get(conn, election_id, lock=True)

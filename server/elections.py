@@ -18,7 +18,11 @@ from sqlalchemy import Connection, func, select
 
 from kiemphieu.crypto import codec
 from kiemphieu.crypto.election.board import EntryKind, roll_hash
-from kiemphieu.crypto.election.ceremony import KeyCeremony, verify_key_ceremony
+from kiemphieu.crypto.election.ceremony import (
+    MAX_CEREMONY_BYTES,
+    KeyCeremony,
+    verify_key_ceremony,
+)
 from kiemphieu.crypto.election.context import ElectionContext, manifest_hash
 from kiemphieu.crypto.election.manifest import IDENT, Manifest
 from kiemphieu.crypto.errors import KiemphieuCryptoError
@@ -84,9 +88,10 @@ def _manifest(text: str) -> Manifest:
 
 @functools.lru_cache(maxsize=32)
 def _ceremony(text: str) -> KeyCeremony:
-    """Decoded once per process: a ceremony (~200 kB at 3072 bits) is read on
-    every cast and never changes once published; the values are immutable."""
-    return codec.loads(KeyCeremony, text)
+    """Decoded once per process: a ceremony (~600 kB at 3072 bits with five
+    trustees) is read on every cast and never changes once published; the
+    values are immutable."""
+    return codec.loads(KeyCeremony, text, max_bytes=MAX_CEREMONY_BYTES)
 
 
 def _row(r: Any) -> ElectionRow:
@@ -167,9 +172,16 @@ def _transition(conn: Connection, row: ElectionRow, to: State) -> None:
 
 
 def publish_keys(
-    db: Database, election_id: str, ceremony: KeyCeremony, policy: KeyPolicy, actor: str
+    db: Database,
+    election_id: str,
+    ceremony: KeyCeremony,
+    policy: KeyPolicy,
+    *,
+    actor: str,
+    committee: Callable[[Connection, KeyCeremony], None],
 ) -> ElectionRow:
-    """Check the key ceremony (§11 steps 1–2) and move draft → keys-published."""
+    """Check the key ceremony (§11 steps 1–2) and move draft → keys-published;
+    ``committee`` checks that it is dealt to the registered committee."""
     with db.write() as conn:
         row = get(conn, election_id, lock=True)
         if row.state is not State.DRAFT:
@@ -189,9 +201,10 @@ def publish_keys(
                 f"{rules.threshold} of {rules.trustees}",
                 "key",
             )
+        committee(conn, ceremony)
         try:
             verified = verify_key_ceremony(ceremony, policy)
-            ctx = ElectionContext(row.manifest, verified.key, policy)
+            ctx = ElectionContext(row.manifest, verified.ceremony, policy)
         except KiemphieuCryptoError as exc:
             raise bad_request("ceremony-invalid", str(exc), "key") from exc
         _transition(conn, row, State.KEYS_PUBLISHED)
@@ -225,10 +238,12 @@ def open_poll(
     election_id: str,
     actor: str,
     ready: Callable[[Connection, ElectionRow], object],
+    signed: Callable[[Connection, list[bytes]], object],
 ) -> ElectionRow:
     """keys-published → open: ``ready`` checks the committee (it raises if the
-    trustees have not all passed the check); the roll and the opening go on
-    the board."""
+    trustees have not all passed the check), ``signed`` that the registrar
+    signed exactly the listed credentials; the roll and the opening go on the
+    board."""
     with db.write() as conn:
         row = get(conn, election_id, lock=True)
         _transition(conn, row, State.OPEN)
@@ -244,6 +259,7 @@ def open_poll(
         )
         if not keys:
             raise conflict("no-credentials", "issue credentials before opening the poll")
+        signed(conn, [bytes(k) for k in keys])
         base = _base_hash(conn, election_id)
         board.append(conn, election_id, base, EntryKind.ROLL, roll_hash(keys))
         board.append(conn, election_id, base, EntryKind.OPEN, base)
@@ -281,7 +297,7 @@ def context(row: ElectionRow, policy: KeyPolicy) -> ElectionContext:
     """The election context, for elections whose keys are published."""
     if row.ceremony is None:
         raise ApiError(409, "no-keys", "the election has no published key")
-    return ElectionContext(row.manifest, row.ceremony.key, policy)
+    return ElectionContext(row.manifest, row.ceremony, policy)
 
 
 def publish_result(db: Database, election_id: str, actor: str) -> ElectionRow:

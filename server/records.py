@@ -44,16 +44,16 @@ from kiemphieu.crypto.election.trustee import SharePurpose
 from kiemphieu.crypto.record import archive
 from kiemphieu.crypto.record.documents import (
     SEGMENT_ENTRIES,
+    AttestationList,
     CredentialList,
     MinutesRecord,
     RecordIndex,
     RecordState,
     ShareList,
     TallyRecord,
-    TrusteeList,
 )
 
-from . import board, committee, counting, elections, registry
+from . import attestations, board, committee, counting, elections, registry, roll
 from .contexts import ContextCache
 from .elections import ElectionRow, State
 from .errors import ApiError, conflict
@@ -281,14 +281,17 @@ def write_record(
     writer = archive.RecordWriter(out)
     h_e = ctx.hash
     with db.read() as conn:
-        members = committee.trustees(conn, row.id)
         keys = registry.all_keys(conn, row.id)
+        signed = roll.latest(conn, row.id)
+        closing = attestations.all_attestations(conn, row.id)
         test = committee.valid_shares(conn, row.id, SharePurpose.TEST)
         tally = committee.valid_shares(conn, row.id, SharePurpose.TALLY) if full else {}
+    if signed is None:  # pragma: no cover - the poll opened only with a signed roll
+        raise ApiError(500, "roll-unsigned", "an opened election without a signed roll")
     writer.add(archive.MANIFEST, row.manifest)
     writer.add(archive.CEREMONY, row.ceremony)
-    writer.add(archive.TRUSTEES, TrusteeList(h_e, tuple(members)))
-    writer.add(archive.CREDENTIALS, CredentialList(h_e, tuple(keys)))
+    writer.add(archive.CREDENTIALS, CredentialList(h_e, tuple(keys), signed))
+    writer.add(archive.ATTESTATIONS, AttestationList(h_e, tuple(closing)))
     del keys
     size, head = _write_board(db, row.id, h_e, writer)
     if size != row.board_size:  # pragma: no cover - the board is closed

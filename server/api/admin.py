@@ -6,13 +6,13 @@ from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import Connection
 
 from kiemphieu.crypto import codec
-from kiemphieu.crypto.election.ceremony import KeyCeremony
+from kiemphieu.crypto.election.ceremony import MAX_CEREMONY_BYTES, KeyCeremony
+from kiemphieu.crypto.election.committee import Registrar, Trustee
 from kiemphieu.crypto.election.manifest import Manifest
 from kiemphieu.crypto.election.manifest_toml import manifest_from_toml
-from kiemphieu.crypto.election.trustee import Trustee
 from kiemphieu.crypto.errors import DecodeError
 
-from .. import committee, elections
+from .. import committee, elections, roll
 from ..errors import bad_request
 from ..services import services
 from .common import admin_only, body_bytes, decode_body
@@ -44,17 +44,35 @@ def create_election() -> tuple[Response, int]:
 def publish_keys(election_id: str) -> tuple[Response, int]:
     """Body: the key ceremony's public output (document ``key-ceremony``)."""
     svc = services()
-    ceremony = decode_body(KeyCeremony)
-    row = elections.publish_keys(svc.db, election_id, ceremony, svc.config.key_policy, ACTOR)
+    ceremony = decode_body(KeyCeremony, limit=MAX_CEREMONY_BYTES)
+
+    def dealt_to(conn: Connection, published: KeyCeremony) -> None:
+        committee.check_ceremony_committee(conn, election_id, published)
+
+    row = elections.publish_keys(
+        svc.db, election_id, ceremony, svc.config.key_policy, actor=ACTOR, committee=dealt_to
+    )
     return summary(row), 200
 
 
 @blueprint.post("/elections/<election_id>/trustees")
 @admin_only
 def add_trustee(election_id: str) -> tuple[Response, int]:
-    """Body: a committee member (document ``trustee``); draft only."""
-    members = committee.add_trustee(services().db, election_id, decode_body(Trustee), ACTOR)
+    """Body: a committee member (document ``trustee``: the member's signed card
+    at its index); draft only."""
+    svc = services()
+    members = committee.add_trustee(
+        svc.db, election_id, decode_body(Trustee), ACTOR, svc.config.key_policy
+    )
     return jsonify({"trustees": [codec.to_wire(t) for t in members]}), 201
+
+
+@blueprint.post("/elections/<election_id>/registrar")
+@admin_only
+def set_registrar(election_id: str) -> tuple[Response, int]:
+    """Body: the registrar's signed card (document ``registrar``); draft only."""
+    card = roll.set_registrar(services().db, election_id, decode_body(Registrar), ACTOR)
+    return jsonify({"registrar": codec.to_wire(card)}), 201
 
 
 @blueprint.post("/elections/<election_id>/open")
@@ -66,7 +84,10 @@ def open_poll(election_id: str) -> tuple[Response, int]:
     def ready(conn: Connection, row: elections.ElectionRow) -> object:
         return committee.ready_to_open(conn, row, svc.contexts.get(row))
 
-    return summary(elections.open_poll(svc.db, election_id, ACTOR, ready)), 200
+    def signed(conn: Connection, keys: list[bytes]) -> object:
+        return roll.check_signed(conn, election_id, keys)
+
+    return summary(elections.open_poll(svc.db, election_id, ACTOR, ready, signed)), 200
 
 
 @blueprint.post("/elections/<election_id>/publish")

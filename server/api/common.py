@@ -45,9 +45,9 @@ def admin_only(view: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def body_bytes() -> bytes:
-    """The raw request body, within the configured size (413 beyond)."""
-    limit = services().config.max_body_bytes
+def body_bytes(limit: int | None = None) -> bytes:
+    """The raw request body, within ``limit`` or the configured size (413 beyond)."""
+    limit = services().config.max_body_bytes if limit is None else limit
     if request.content_length is not None and request.content_length > limit:
         raise ApiError(413, "too-large", f"body larger than {limit} bytes")
     data = request.get_data(cache=False)
@@ -56,10 +56,12 @@ def body_bytes() -> bytes:
     return data
 
 
-def decode_body(cls: type[T]) -> T:
-    """The body as a codec document of type ``cls`` (400 naming the field)."""
+def decode_body(cls: type[T], limit: int | None = None) -> T:
+    """The body as a codec document of type ``cls`` (400 naming the field), of
+    at most ``limit`` bytes (default: the configured size)."""
+    limit = services().config.max_body_bytes if limit is None else limit
     try:
-        return codec.loads(cls, body_bytes(), max_bytes=services().config.max_body_bytes)
+        return codec.loads(cls, body_bytes(limit), max_bytes=limit)
     except DecodeError as exc:
         raise bad_request("malformed", exc.message, exc.path) from exc
 

@@ -18,14 +18,17 @@ from typing import Any
 
 from kiemphieu.crypto import codec
 from kiemphieu.crypto.codec_schema import definitions
+from kiemphieu.crypto.election.attestation import CloseAttestation
 from kiemphieu.crypto.election.ballot import Ballot
 from kiemphieu.crypto.election.board import BoardEntry, Receipt
 from kiemphieu.crypto.election.ceremony import KeyCeremony
+from kiemphieu.crypto.election.committee import Registrar, Trustee
 from kiemphieu.crypto.election.manifest import IDENT, Manifest
 from kiemphieu.crypto.election.manifest_toml import manifest_from_toml
 from kiemphieu.crypto.election.result import ElectionResult
+from kiemphieu.crypto.election.roll import SignedRoll
 from kiemphieu.crypto.election.tally import EncryptedTally, TallyCounts
-from kiemphieu.crypto.election.trustee import Trustee, TrusteeShares
+from kiemphieu.crypto.election.trustee import TrusteeShares
 
 from ..config import ServerConfig
 from .common import MAX_QUERY_START
@@ -35,6 +38,9 @@ CODEC_TYPES = (
     Manifest,
     KeyCeremony,
     Trustee,
+    Registrar,
+    SignedRoll,
+    CloseAttestation,
     TrusteeShares,
     Ballot,
     Receipt,
@@ -180,12 +186,20 @@ def _operations() -> list[Op]:
         Op("post", "/api/admin/elections/{election_id}/trustees", "admin.add_trustee", "admin",
            "Register a member of the counting committee (draft only)",
            {"201": (ref("TrusteeList"), "the committee so far")}, "400 404 409", eid,
-           _body("Trustee", "the member's identity and encryption keys")),
+           _body("Trustee", "the member's card (keys, ring-Pedersen parameters with Π^prm), "
+                 "signed by its identity key, at its index")),
+        Op("post", "/api/admin/elections/{election_id}/registrar", "admin.set_registrar",
+           "admin", "Register the registrar's card (draft only; the key ceremony binds it)",
+           {"201": (ref("RegistrarSet"), "the registrar")}, "400 404 409", eid,
+           _body("Registrar", "the registrar's name and key, signed by that key")),
         Op("post", "/api/admin/elections/{election_id}/keys", "admin.publish_keys", "admin",
            "Publish the key ceremony's public output (draft → keys-published)",
-           summary, "400 404 409", eid, _body("KeyCeremony", "checked as spec §11 steps 1–2")),
+           summary, "400 404 409", eid,
+           _body("KeyCeremony", "checked as spec §11 steps 1–2; dealt to the registered "
+                 "committee")),
         Op("post", "/api/admin/elections/{election_id}/open", "admin.open_poll", "admin",
-           "Open the poll once every trustee passed the test decryption",
+           "Open the poll once every trustee passed the test decryption and the registrar "
+           "signed exactly the listed credentials",
            summary, "404 409", eid),
         Op("post", "/api/admin/elections/{election_id}/close", "admin.close_poll", "admin",
            "Close the poll: no ballot is accepted after", summary, "404 409", eid),
@@ -196,6 +210,12 @@ def _operations() -> list[Op]:
            "Add credentials' public keys (until the poll opens)",
            {"201": (ref("CredentialsAdded"), "the batch is stored")}, "400 404 409", eid,
            _body("CredentialBatch", "new credentials, none listed before")),
+        Op("post", "/api/registrar/elections/{election_id}/roll", "registrar.sign_roll",
+           "registrar", "The registrar's signature on the roll as listed now (until the "
+           "poll opens)", {"201": (ref("RollSigned"), "the signature is stored")},
+           "400 404 409", eid,
+           _body("SignedRoll", "count and roll hash of the listed keys, signed by the "
+                 "registrar's key")),
         Op("post", "/api/trustee/elections/{election_id}/test-shares",
            "trustee.post_test_shares", "trustee",
            "Post shares of the ceremony's test ciphertext (keys-published)",
@@ -206,6 +226,12 @@ def _operations() -> list[Op]:
            "Post shares of the packed tally (closed); t valid ones decrypt it",
            {"201": (ref("TallySharesAccepted"), "the shares verified")},
            "400 404 409 422", eid, shares),
+        Op("post", "/api/trustee/elections/{election_id}/attestations",
+           "trustee.post_attestation", "trustee",
+           "Attest the closed board (size, ballots, roll hash, head); 409 if it is not the "
+           "server's", {"201": (ref("AttestationAccepted"), "stored"),
+                        "200": (ref("AttestationAccepted"), "the same was stored before")},
+           "400 404 409", eid, _body("CloseAttestation", "signed by the trustee's identity key")),
         Op("post", "/api/elections/{election_id}/ballots", "voter.cast_ballot", "voter",
            "Cast a ballot and get the server's signed receipt",
            {"201": (ref("Receipt"), "the ballot is on the board"),
@@ -234,7 +260,14 @@ def _operations() -> list[Op]:
            "public", "The credential list (public keys only)",
            {"200": (ref("CredentialList"), "the list")}, "404", eid),
         Op("get", "/api/elections/{election_id}/trustees", "public.list_trustees", "public",
-           "The counting committee", {"200": (ref("TrusteeList"), "the members")}, "404", eid),
+           "The counting committee as registered (the key ceremony's is the one H_E binds)",
+           {"200": (ref("TrusteeList"), "the members")}, "404", eid),
+        Op("get", "/api/elections/{election_id}/registrar", "public.get_registrar", "public",
+           "The registrar's card", {"200": (ref("RegistrarView"), "the card or null")},
+           "404", eid),
+        Op("get", "/api/elections/{election_id}/attestations", "public.list_attestations",
+           "public", "The trustees' close attestations",
+           {"200": (ref("AttestationList"), "the attestations")}, "404", eid),
         Op("get", "/api/elections/{election_id}/shares", "public.list_shares", "public",
            "Every share document a trustee posted, valid or not",
            {"200": (ref("ShareLog"), "the documents")}, "404", eid),

@@ -79,6 +79,7 @@ def view_schemas() -> dict[str, Schema]:
                 "manifest": ref("Manifest"),
                 "key_ceremony": nullable(ref("KeyCeremony")),
                 "base_hash": nullable({**hex32, "description": "H_E (spec §8.2)"}),
+                "signed_roll": nullable(ref("SignedRoll")),
                 "board_size": count,
                 "board_head": nullable(hex32),
                 "created_at": stamp,
@@ -116,9 +117,22 @@ def view_schemas() -> dict[str, Schema]:
             "Credentials listed, ballots on the board, distinct credentials that voted.",
         ),
         "CredentialList": closed(
-            {"election_id": ident, "credentials": _array(hex32)},
-            "The credentials' Ed25519 public keys, in ascending byte order.",
+            {
+                "election_id": ident,
+                "credentials": _array(hex32),
+                "signed_roll": nullable(ref("SignedRoll")),
+            },
+            "The credentials' Ed25519 public keys, in ascending byte order, and the "
+            "registrar's latest signature on the roll (spec §8.12).",
         ),
+        "RegistrarView": closed({"registrar": nullable(ref("Registrar"))}),
+        "RegistrarSet": closed({"registrar": ref("Registrar")}),
+        "RollSigned": closed({"election_id": ident, "count": count}),
+        "AttestationList": closed(
+            {"attestations": _array(ref("CloseAttestation"))},
+            "The trustees' close attestations, in index order (spec §8.13).",
+        ),
+        "AttestationAccepted": closed({"index": index, "head": hex32}),
         "CredentialBatch": closed(
             {
                 "credentials": {

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from kiemphieu.crypto import codec
 
-from .. import board, committee, counting, elections, records, registry
+from .. import attestations, board, committee, counting, elections, records, registry, roll
 from ..errors import not_found
 from ..services import services
 from ..storage import schema
@@ -25,6 +25,8 @@ def summary(row: elections.ElectionRow) -> Response:
     base = None
     if row.ceremony is not None:
         base = svc.contexts.get(row).hash.hex()
+    with svc.db.read() as conn:
+        signed = roll.latest(conn, row.id)
     return jsonify(
         {
             "id": row.id,
@@ -32,6 +34,7 @@ def summary(row: elections.ElectionRow) -> Response:
             "manifest": codec.to_wire(row.manifest),
             "key_ceremony": codec.to_wire(row.ceremony) if row.ceremony else None,
             "base_hash": base,
+            "signed_roll": codec.to_wire(signed) if signed is not None else None,
             "board_size": row.board_size,
             "board_head": row.board_head.hex() if row.board_head else None,
             "created_at": row.created_at,
@@ -137,10 +140,37 @@ def turnout(election_id: str) -> Response:
 
 @blueprint.get("/elections/<election_id>/credentials")
 def list_credentials(election_id: str) -> Response:
+    """The roll: every credential public key, ascending, and the registrar's latest
+    signature on it (null before the registrar signs)."""
     with services().db.read() as conn:
         elections.get(conn, election_id)
         keys = registry.all_keys(conn, election_id)
-    return jsonify({"election_id": election_id, "credentials": [k.hex() for k in keys]})
+        signed = roll.latest(conn, election_id)
+    return jsonify(
+        {
+            "election_id": election_id,
+            "credentials": [k.hex() for k in keys],
+            "signed_roll": codec.to_wire(signed) if signed is not None else None,
+        }
+    )
+
+
+@blueprint.get("/elections/<election_id>/registrar")
+def get_registrar(election_id: str) -> Response:
+    """The registrar's card (null before it is registered)."""
+    with services().db.read() as conn:
+        elections.get(conn, election_id)
+        card = roll.registrar(conn, election_id)
+    return jsonify({"registrar": codec.to_wire(card) if card is not None else None})
+
+
+@blueprint.get("/elections/<election_id>/attestations")
+def list_attestations(election_id: str) -> Response:
+    """The trustees' close attestations the server accepted, in index order."""
+    with services().db.read() as conn:
+        elections.get(conn, election_id)
+        docs = attestations.all_attestations(conn, election_id)
+    return jsonify({"attestations": [codec.to_wire(d) for d in docs]})
 
 
 @blueprint.get("/audit")

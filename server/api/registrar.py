@@ -1,13 +1,16 @@
-"""Registrar: the credential list (public keys only; the codes never come here)."""
+"""Registrar: the credential list (public keys only; the codes never come here)
+and the registrar's signature on it."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
-from .. import registry
+from kiemphieu.crypto.election.roll import SignedRoll
+
+from .. import registry, roll
 from ..errors import bad_request
 from ..services import services
-from .common import admin_only, hex_bytes, json_object
+from .common import admin_only, decode_body, hex_bytes, json_object
 
 blueprint = Blueprint("registrar", __name__, url_prefix="/api/registrar")
 
@@ -25,3 +28,11 @@ def add_credentials(election_id: str) -> tuple[Response, int]:
     keys = [hex_bytes(k, 32, f"credentials[{i}]") for i, k in enumerate(items)]
     total = registry.add(services().db, election_id, keys, "registrar")
     return jsonify({"election_id": election_id, "added": len(keys), "total": total}), 201
+
+
+@blueprint.post("/elections/<election_id>/roll")
+@admin_only
+def sign_roll(election_id: str) -> tuple[Response, int]:
+    """Body: the registrar's signature on the roll as listed now (``signed-roll``)."""
+    count = roll.post_signed_roll(services().db, election_id, decode_body(SignedRoll), "registrar")
+    return jsonify({"election_id": election_id, "count": count}), 201

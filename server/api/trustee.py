@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
+from kiemphieu.crypto.election.attestation import CloseAttestation
 from kiemphieu.crypto.election.trustee import SharePurpose, TrusteeShares
 
-from .. import committee, counting, elections
+from .. import attestations, committee, counting, elections
 from ..elections import State
 from ..errors import ApiError, bad_request
 from ..services import services
@@ -53,3 +54,17 @@ def post_tally_shares(election_id: str) -> tuple[Response, int]:
     if stored.result is not None:  # combined and committed: the tallied record starts building
         svc.record_builder.request(election_id)
     return jsonify({"index": doc.index, "valid": True, "combined": stored.result is not None}), 201
+
+
+@blueprint.post("/elections/<election_id>/attestations")
+def post_attestation(election_id: str) -> tuple[Response, int]:
+    """Body: a trustee's ``close-attestation`` of the closed board. 201 when new,
+    200 when the same trustee attested the same board before; 409 if it names
+    another board than the server's."""
+    _limited()
+    svc = services()
+    doc = decode_body(CloseAttestation)
+    with svc.db.read() as conn:
+        row = elections.get(conn, election_id)
+    new = attestations.post_attestation(svc.db, svc.contexts.get(row), election_id, doc)
+    return jsonify({"index": doc.index, "head": doc.head.hex()}), 201 if new else 200

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event, select, text
+from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 
 from . import schema
@@ -34,7 +34,32 @@ def _v2(conn: Connection) -> None:
     schema.metadata.create_all(conn, tables=list(schema.VERSION_2))
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2)
+class SchemaError(RuntimeError):
+    """The database holds data this version cannot carry forward."""
+
+
+def _v3(conn: Connection) -> None:
+    """The registrar, the signed roll and the close attestations (spec version 2).
+
+    Elections keyed under spec version 1 (key ceremony without its committee,
+    trustees without signed cards) cannot be read by this version: refuse to
+    migrate a database that holds one, without changing anything."""
+    keyed = conn.execute(
+        select(func.count())
+        .select_from(schema.elections)
+        .where(schema.elections.c.ceremony.is_not(None))
+    ).scalar_one()
+    members = conn.execute(select(func.count()).select_from(schema.trustees)).scalar_one()
+    if keyed or members:
+        raise SchemaError(
+            f"this database holds {keyed} keyed election(s) and {members} trustee(s) of "
+            "protocol version 1, which this kiemphieu cannot read; export their election "
+            "records with the kiemphieu that made them and start this one on a new database"
+        )
+    schema.metadata.create_all(conn, tables=list(schema.VERSION_3))
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3)
 """MIGRATIONS[k] brings the schema from version k to k + 1."""
 
 

@@ -130,3 +130,35 @@ tallies = Table(
 
 VERSION_1 = (schema_version, settings, elections, credentials, board, audit_log)
 VERSION_2 = (trustees, trustee_shares, tallies)
+
+
+# --- schema version 3: what the registrar and the trustees pin -------------------
+
+registrars = Table(
+    "registrars",
+    metadata,
+    Column("election_id", String(48), ForeignKey("elections.id"), primary_key=True),
+    Column("doc", Text, nullable=False),
+    Column("added_at", String(40), nullable=False),
+)
+
+signed_rolls = Table(
+    "signed_rolls",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("election_id", String(48), ForeignKey("elections.id"), nullable=False),
+    Column("doc", Text, nullable=False),
+    Column("at", String(40), nullable=False),
+)
+Index("signed_rolls_by_election", signed_rolls.c.election_id, signed_rolls.c.id)
+
+attestations = Table(
+    "attestations",
+    metadata,
+    Column("election_id", String(48), ForeignKey("elections.id"), primary_key=True),
+    Column("idx", Integer, primary_key=True),
+    Column("doc", Text, nullable=False),
+    Column("at", String(40), nullable=False),
+)
+
+VERSION_3 = (registrars, signed_rolls, attestations)

@@ -10,18 +10,19 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-import nacl.public
 import nacl.signing
 import psycopg
 import pytest
 
 from kiemphieu.crypto import codec
-from kiemphieu.crypto.election.ceremony import publish
+from kiemphieu.crypto.election.attestation import BoardClose, attest
 from kiemphieu.crypto.election.credential import derive_key, new_code
-from kiemphieu.crypto.election.trustee import SharePurpose, Trustee, make_shares
+from kiemphieu.crypto.election.trustee import SharePurpose, make_shares
 from kiemphieu.crypto.primitives.paillier import KeyPolicy
 from kiemphieu.server.app import create_app
 from kiemphieu.server.config import RateLimit, ServerConfig
+
+from ..support.committee import HeldCeremony
 
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 
@@ -144,28 +145,27 @@ class OpenElection:
 
 def prepare_election(
     server: Server,
-    dealing,
+    held: HeldCeremony,
     *,
     voters: int = 4,
     revote="last-counts",
     open_poll=True,
     checked: int | None = None,
-    election_id: str = "test-election",
+    signed: bool = True,
 ) -> OpenElection:
-    """Create, register the committee, publish the key, add credentials, run the
-    trustees' check (test decryption) and open."""
+    """Create ``held``'s election, register the committee (signed cards) and the
+    registrar, publish the key ceremony, add credentials and have the registrar
+    sign the roll, run the trustees' check (test decryption) and open."""
+    eid = held.ceremony.election_id
+    committee = held.committee
     r = server.admin(
         "post",
         "/api/admin/elections",
-        data=manifest_toml(revote, election_id).encode(),
+        data=manifest_toml(revote, eid).encode(),
         headers={"Content-Type": "application/toml"},
     )
     assert r.status_code == 201, r.json
-    eid = r.json["id"]
-    identities = [nacl.signing.SigningKey.generate() for _ in dealing.shares]
-    for i, ident in enumerate(identities, start=1):
-        sealing = bytes(nacl.public.PrivateKey.generate().public_key)
-        member = Trustee(i, f"Thành viên {i}", "Ủy viên", bytes(ident.verify_key), sealing)
+    for member in committee.trustees:
         r = server.admin(
             "post",
             f"/api/admin/elections/{eid}/trustees",
@@ -173,11 +173,17 @@ def prepare_election(
             headers={"Content-Type": "application/json"},
         )
         assert r.status_code == 201, r.json
-    ceremony = codec.dumps(publish(dealing, eid))
+    r = server.admin(
+        "post",
+        f"/api/admin/elections/{eid}/registrar",
+        data=codec.dumps(committee.registrar),
+        headers={"Content-Type": "application/json"},
+    )
+    assert r.status_code == 201, r.json
     r = server.admin(
         "post",
         f"/api/admin/elections/{eid}/keys",
-        data=ceremony,
+        data=codec.dumps(held.ceremony),
         headers={"Content-Type": "application/json"},
     )
     assert r.status_code == 200, r.json
@@ -190,6 +196,10 @@ def prepare_election(
         json={"credentials": [k.public.hex() for k in keys]},
     )
     assert r.status_code == 201, r.json
+    if signed:
+        sign_roll(server, held, [k.public for k in keys])
+    identities = [nacl.signing.SigningKey(m.identity_seed) for m in committee.members]
+    dealing = held.dealing
     pairs = list(zip(dealing.shares, identities, strict=True))
     for share, ident in pairs[: len(pairs) if checked is None else checked]:
         doc = make_shares(
@@ -207,6 +217,43 @@ def prepare_election(
     return OpenElection(server, eid, codes, keys, identities, base_hash)
 
 
+def attest_close(server: Server, held: HeldCeremony, indices) -> BoardClose:
+    """Trustees ``indices`` attest the closed board as the API lists it."""
+    eid = held.ceremony.election_id
+    info = server.client.get(f"/api/elections/{eid}").json
+    entries = server.client.get(f"/api/elections/{eid}/board?limit=500").json["entries"]
+    kinds = [e["entry"]["kind"] for e in entries]
+    close = BoardClose(
+        info["board_size"],
+        kinds.count("ballot"),
+        bytes.fromhex(entries[0]["entry"]["payload_hash"]),
+        bytes.fromhex(info["board_head"]),
+    )
+    base = bytes.fromhex(info["base_hash"])
+    for i in indices:
+        doc = attest(held.committee.seed(i), base, i, close)
+        r = server.client.post(
+            f"/api/trustee/elections/{eid}/attestations",
+            data=codec.dumps(doc),
+            content_type="application/json",
+        )
+        assert r.status_code in (200, 201), r.json
+    return close
+
+
+def sign_roll(server: Server, held: HeldCeremony, keys: list[bytes]) -> None:
+    """The registrar signs the roll ``keys`` and posts the signature."""
+    eid = held.ceremony.election_id
+    doc = held.committee.sign_roll(eid, keys)
+    r = server.admin(
+        "post",
+        f"/api/registrar/elections/{eid}/roll",
+        data=codec.dumps(doc),
+        headers={"Content-Type": "application/json"},
+    )
+    assert r.status_code == 201, r.json
+
+
 @pytest.fixture
-def opened(server, dealing) -> OpenElection:
-    return prepare_election(server, dealing)
+def opened(server, held) -> OpenElection:
+    return prepare_election(server, held)

@@ -22,7 +22,7 @@ def context_of(server, eid) -> ElectionContext:
     info = server.client.get(f"/api/elections/{eid}").json
     manifest = codec.from_wire(Manifest, info["manifest"])
     ceremony = codec.from_wire(KeyCeremony, info["key_ceremony"])
-    ctx = ElectionContext(manifest, ceremony.key, KeyPolicy.TESTING)
+    ctx = ElectionContext(manifest, ceremony, KeyPolicy.TESTING)
     assert ctx.hash.hex() == info["base_hash"]
     return ctx
 
@@ -64,8 +64,8 @@ def test_cast_receipt_board_and_idempotence(opened):
     }
 
 
-def test_revote_last_counts_and_refuse(server, dealing):
-    opened = prepare_election(server, dealing, revote="refuse")
+def test_revote_last_counts_and_refuse(server, held):
+    opened = prepare_election(server, held, revote="refuse")
     ctx = context_of(server, opened.election_id)
     first = bl.encrypt_ballot(ctx, opened.keys[1], VOTE)
     assert cast(server, opened.election_id, first).status_code == 201
@@ -137,8 +137,8 @@ def test_invalid_proof_is_refused(opened):
     assert r.status_code == 422 and r.json["code"] == "invalid-ballot"
 
 
-def test_lifecycle_refusals(server, dealing):
-    opened = prepare_election(server, dealing, open_poll=False)
+def test_lifecycle_refusals(server, held):
+    opened = prepare_election(server, held, open_poll=False)
     eid = opened.election_id
     ctx = context_of(server, eid)
     ballot = bl.encrypt_ballot(ctx, opened.keys[0], VOTE)
@@ -165,8 +165,10 @@ def test_lifecycle_refusals(server, dealing):
     assert actions == [
         "create",
         *["add-trustee"] * 5,
+        "set-registrar",
         "publish-keys",
         "add-credentials",
+        "sign-roll",
         *["test-shares"] * 5,
         "open",
         "close",

@@ -10,32 +10,33 @@ import nacl.signing
 
 from kiemphieu.crypto import codec
 from kiemphieu.crypto.election import ballot as bl
+from kiemphieu.crypto.election.committee import make_card, place
 from kiemphieu.crypto.election.tally import EncryptedTally, accumulate, pack
 from kiemphieu.crypto.election.trustee import (
     ZERO_SIGNATURE,
     SharePurpose,
-    Trustee,
     make_shares,
     shares_message,
 )
 
-from .conftest import manifest_toml, prepare_election
+from ..support.committee import make_pedersen
+from .conftest import attest_close, manifest_toml, prepare_election
 from .test_casting import cast, context_of
 
 
-def test_open_refused_until_every_trustee_passed(server, dealing):
-    opened = prepare_election(server, dealing, open_poll=False, checked=4)
+def test_open_refused_until_every_trustee_passed(server, held):
+    opened = prepare_election(server, held, open_poll=False, checked=4)
     eid = opened.election_id
     r = server.admin("post", f"/api/admin/elections/{eid}/open")
     assert r.status_code == 409 and r.json["code"] == "trustees-unchecked"
     assert "[5]" in r.json["message"]
     # a share signed by trustee 5's identity but computed with trustee 4's key share
     wrong = make_shares(
-        dealing.shares[3],
+        held.dealing.shares[3],
         bytes(opened.identities[4]),
         opened.base_hash,
         SharePurpose.TEST,
-        (dealing.test_ciphertext,),
+        (held.dealing.test_ciphertext,),
     )
     wrong = dataclasses.replace(
         wrong, index=5, shares=tuple(dataclasses.replace(s, index=5) for s in wrong.shares)
@@ -54,11 +55,11 @@ def test_open_refused_until_every_trustee_passed(server, dealing):
     assert [(e["index"], e["valid"]) for e in log][-1] == (5, False)
     assert server.admin("post", f"/api/admin/elections/{eid}/open").status_code == 409
     good = make_shares(
-        dealing.shares[4],
+        held.dealing.shares[4],
         bytes(opened.identities[4]),
         opened.base_hash,
         SharePurpose.TEST,
-        (dealing.test_ciphertext,),
+        (held.dealing.test_ciphertext,),
     )
     r = server.client.post(
         f"/api/trustee/elections/{eid}/test-shares",
@@ -69,8 +70,8 @@ def test_open_refused_until_every_trustee_passed(server, dealing):
     assert server.admin("post", f"/api/admin/elections/{eid}/open").status_code == 200
 
 
-def test_count_with_exactly_t_trustees(server, dealing):
-    opened = prepare_election(server, dealing, voters=5)
+def test_count_with_exactly_t_trustees(server, held):
+    opened = prepare_election(server, held, voters=5)
     eid = opened.election_id
     ctx = context_of(server, eid)
     votes = [
@@ -92,9 +93,23 @@ def test_count_with_exactly_t_trustees(server, dealing):
     packed = tuple(pack(ctx, mine))
     assert [int(c, 16) for c in info["packed"]] == list(packed)
     assert info["counted"] == [3, 4, 5, 6]
+    unattested = make_shares(
+        held.dealing.shares[1], bytes(opened.identities[1]), ctx.hash, SharePurpose.TALLY, packed
+    )
+    r = server.client.post(
+        f"/api/trustee/elections/{eid}/tally-shares",
+        data=codec.dumps(unattested),
+        content_type="application/json",
+    )
+    assert (r.status_code, r.json["code"]) == (409, "not-attested")
+    attest_close(server, held, range(1, 6))
     for i in (1, 3):  # two of three needed: no result yet
         doc = make_shares(
-            dealing.shares[i], bytes(opened.identities[i]), ctx.hash, SharePurpose.TALLY, packed
+            held.dealing.shares[i],
+            bytes(opened.identities[i]),
+            ctx.hash,
+            SharePurpose.TALLY,
+            packed,
         )
         r = server.client.post(
             f"/api/trustee/elections/{eid}/tally-shares",
@@ -102,9 +117,17 @@ def test_count_with_exactly_t_trustees(server, dealing):
             content_type="application/json",
         )
         assert r.status_code == 201 and r.json["combined"] is False
+    again = server.client.post(  # a retry after a lost answer: the same, nothing added
+        f"/api/trustee/elections/{eid}/tally-shares",
+        data=codec.dumps(doc),
+        content_type="application/json",
+    )
+    assert again.status_code == 201 and again.json["combined"] is False
+    posted = server.client.get(f"/api/elections/{eid}/shares").json["shares"]
+    assert [e["index"] for e in posted if e["purpose"] == "tally"] == [2, 4]
     assert server.client.get(f"/api/elections/{eid}/result").status_code == 404
     doc = make_shares(
-        dealing.shares[4], bytes(opened.identities[4]), ctx.hash, SharePurpose.TALLY, packed
+        held.dealing.shares[4], bytes(opened.identities[4]), ctx.hash, SharePurpose.TALLY, packed
     )
     r = server.client.post(
         f"/api/trustee/elections/{eid}/tally-shares",
@@ -125,7 +148,7 @@ def test_count_with_exactly_t_trustees(server, dealing):
     assert (p2["valid"], p2["invalid"]) == (3, 1)
     # a late trustee changes nothing; publication is the admin's
     late = make_shares(
-        dealing.shares[0], bytes(opened.identities[0]), ctx.hash, SharePurpose.TALLY, packed
+        held.dealing.shares[0], bytes(opened.identities[0]), ctx.hash, SharePurpose.TALLY, packed
     )
     r = server.client.post(
         f"/api/trustee/elections/{eid}/tally-shares",
@@ -136,7 +159,7 @@ def test_count_with_exactly_t_trustees(server, dealing):
     assert server.admin("post", f"/api/admin/elections/{eid}/publish").json["state"] == "published"
 
 
-def test_trustee_keys_are_distinct(server):
+def test_trustee_keys_are_distinct(server, pedersen_primes):
     """A second trustee with a registered identity or encryption key is refused:
     two key shares sealed to one key would let one holder open both."""
     r = server.admin(
@@ -148,13 +171,18 @@ def test_trustee_keys_are_distinct(server):
     assert r.status_code == 201, r.json
     eid = r.json["id"]
     keys = [bytes(nacl.public.PrivateKey.generate().public_key) for _ in range(2)]
-    ids = [bytes(nacl.signing.SigningKey.generate().verify_key) for _ in range(2)]
+    seeds = [bytes(nacl.signing.SigningKey.generate()) for _ in range(2)]
+    ids = [0, 1]
 
     def add(index, identity, sealing):
+        seed = seeds[identity]
+        card = make_card(
+            seed, sealing, f"Thành viên {index}", "Ủy viên", make_pedersen(seed, pedersen_primes)
+        )
         return server.admin(
             "post",
             f"/api/admin/elections/{eid}/trustees",
-            data=codec.dumps(Trustee(index, f"Thành viên {index}", "Ủy viên", identity, sealing)),
+            data=codec.dumps(place(index, card)),
             headers={"Content-Type": "application/json"},
         )
 

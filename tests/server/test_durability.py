@@ -41,15 +41,15 @@ THREADS = 6
 JSON = {"Content-Type": "application/json"}
 
 
-def _open_election(srv: ServerProcess, dealing) -> tuple[str, ElectionContext, list]:
+def _open_election(srv: ServerProcess, held) -> tuple[str, ElectionContext, list]:
     """The shared preparation (committee, key, BALLOTS credentials, open) over HTTP."""
     client = HttpClient(srv.url)
-    opened = prepare_election(HttpServer(client, srv.token()), dealing, voters=BALLOTS)
+    opened = prepare_election(HttpServer(client, srv.token()), held, voters=BALLOTS)
     eid = opened.election_id
     info = client.get(f"/api/elections/{eid}").json
     manifest = codec.from_wire(Manifest, info["manifest"])
-    key = codec.from_wire(KeyCeremony, info["key_ceremony"]).key
-    ctx = ElectionContext(manifest, key, KeyPolicy.TESTING)
+    ceremony = codec.from_wire(KeyCeremony, info["key_ceremony"])
+    ctx = ElectionContext(manifest, ceremony, KeyPolicy.TESTING)
     assert ctx.hash == opened.base_hash
     return eid, ctx, opened.keys
 
@@ -110,11 +110,11 @@ def _board(base: str, eid: str) -> tuple[list[BoardEntry], list[dict]]:
     return entries, listing["entries"]
 
 
-def test_receipts_survive_sigkill(db_url: str, tmp_path: Path, dealing) -> None:
+def test_receipts_survive_sigkill(db_url: str, tmp_path: Path, held) -> None:
     first = ServerProcess(db_url, tmp_path / "data").start()
     try:
         receipt_key = requests.get(f"{first.url}/api/server", timeout=10).json()["receipt_key"]
-        eid, ctx, keys = _open_election(first, dealing)
+        eid, ctx, keys = _open_election(first, held)
         votes = [{"leaders": (i % 3, None), "motion": i % 2} for i in range(BALLOTS)]
         ballots = [bl.encrypt_ballot(ctx, k, v) for k, v in zip(keys, votes, strict=True)]
         bodies = [codec.dumps(b) for b in ballots]

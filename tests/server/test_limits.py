@@ -19,11 +19,12 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from kiemphieu.crypto import codec
 from kiemphieu.crypto.election import ballot as bl
-from kiemphieu.crypto.election.ceremony import KeyCeremony, publish
+from kiemphieu.crypto.election.attestation import BoardClose, attest
+from kiemphieu.crypto.election.ceremony import KeyCeremony
 from kiemphieu.crypto.election.context import ElectionContext
 from kiemphieu.crypto.election.manifest import Manifest
 from kiemphieu.crypto.election.manifest_toml import manifest_from_toml
-from kiemphieu.crypto.election.trustee import SharePurpose, Trustee, make_shares
+from kiemphieu.crypto.election.trustee import SharePurpose, make_shares
 from kiemphieu.crypto.primitives.paillier import KeyPolicy
 from kiemphieu.server.app import create_app
 from kiemphieu.server.config import RateLimit
@@ -46,7 +47,7 @@ def context_of(client, eid: str) -> ElectionContext:
     info = client.get(f"/api/elections/{eid}").json
     manifest = codec.from_wire(Manifest, info["manifest"])
     ceremony = codec.from_wire(KeyCeremony, info["key_ceremony"])
-    return ElectionContext(manifest, ceremony.key, KeyPolicy.TESTING)
+    return ElectionContext(manifest, ceremony, KeyPolicy.TESTING)
 
 
 def snapshot(client) -> dict[str, Any]:
@@ -98,23 +99,32 @@ def path_of(rule, election_id: str) -> str:
     return path
 
 
-def valid_bodies(opened: OpenElection, dealing) -> dict[str, tuple[bytes, str]]:
+def valid_bodies(opened: OpenElection, held) -> dict[str, tuple[bytes, str]]:
     """A body each POST endpoint accepts as to its form (by endpoint name)."""
     client, eid = opened.server.client, opened.election_id
     ctx = context_of(client, eid)
     ballot = codec.dumps(bl.encrypt_ballot(ctx, opened.keys[0], VOTE))
-    member = Trustee(1, "Thành viên", "Ủy viên", bytes(32), bytes(32))
+    member = held.committee.trustees[0]
+    attestation = attest(
+        held.committee.seed(1), ctx.hash, 1, BoardClose(4, 1, bytes(32), bytes(32))
+    )
     shares = make_shares(
-        dealing.shares[0],
+        held.dealing.shares[0],
         bytes(opened.identities[0]),
         ctx.hash,
         SharePurpose.TEST,
-        (dealing.test_ciphertext,),
+        (held.dealing.test_ciphertext,),
     )
     return {
         "admin.create_election": (codec.dumps(manifest_from_toml(manifest_toml())), JSON_TYPE),
-        "admin.publish_keys": (codec.dumps(publish(dealing, eid)), JSON_TYPE),
+        "admin.publish_keys": (codec.dumps(held.ceremony), JSON_TYPE),
         "admin.add_trustee": (codec.dumps(member), JSON_TYPE),
+        "admin.set_registrar": (codec.dumps(held.committee.registrar), JSON_TYPE),
+        "registrar.sign_roll": (
+            codec.dumps(held.committee.sign_roll(eid, [k.public for k in opened.keys])),
+            JSON_TYPE,
+        ),
+        "trustee.post_attestation": (codec.dumps(attestation), JSON_TYPE),
         "admin.open_poll": (b"", JSON_TYPE),
         "admin.close_poll": (b"", JSON_TYPE),
         "admin.publish": (b"", JSON_TYPE),
@@ -129,8 +139,8 @@ def valid_bodies(opened: OpenElection, dealing) -> dict[str, tuple[bytes, str]]:
 
 
 @pytest.fixture
-def bodies(opened, dealing) -> dict[str, tuple[bytes, str]]:
-    found = valid_bodies(opened, dealing)
+def bodies(opened, held) -> dict[str, tuple[bytes, str]]:
+    found = valid_bodies(opened, held)
     posts = {r.endpoint for r in routes(opened.server.app, "POST")}
     assert posts == set(found), f"POST routes without a test body: {posts - set(found)}"
     return found
@@ -266,19 +276,27 @@ def test_oversized_bodies_are_refused_on_every_post_route(opened, bodies):
 
 
 def _malformed(valid: bytes) -> list[tuple[str, bytes, str | None]]:
-    """(what, body, expected field) variants of a valid JSON document."""
-    assert b'"version":1' in valid, "a document body carries its version"
+    """(what, body, expected field) variants of a valid JSON document (changed at
+    its top-level version, the last key of canonical JSON)."""
+    head, sep, tail = valid.rpartition(b'"version":')
+    assert sep and tail[:1].isdigit(), "a document body carries its version"
+    number = tail.rstrip(b"}")
+    version = sep + number
+
+    def at(new: bytes) -> bytes:
+        return head + new + tail[len(number) :]
+
     return [
-        ("non-UTF-8", valid.replace(b'"version":1', b'"version":1,"\xff":1'), "<root>"),
+        ("non-UTF-8", at(version + b',"\xff":1'), "<root>"),
         ("invalid UTF-8 in a string", b'{"type":"\xc3\x28"}', "<root>"),
-        ("float", valid.replace(b'"version":1', b'"version":1.0'), "<root>"),
-        ("exponent", valid.replace(b'"version":1', b'"version":1e0'), "<root>"),
-        ("duplicate key", valid.replace(b'"version":1', b'"version":1,"version":1'), "<root>"),
+        ("float", at(version + b".0"), "<root>"),
+        ("exponent", at(version + b"e0"), "<root>"),
+        ("duplicate key", at(version + b"," + version), "<root>"),
         ("deep nesting", b'{"a":' * 10_000 + b"1" + b"}" * 10_000, "<root>"),
         ("deep arrays", b'{"a":' + b"[" * 100_000 + b"]" * 100_000 + b"}", "<root>"),
         ("not an object", b"[1,2,3]", "<root>"),
-        ("wrong type", valid.replace(b'"version":1', b'"version":"1"'), "version"),
-        ("unknown key", valid.replace(b'"version":1', b'"version":1,"zz":0'), None),
+        ("wrong type", at(sep + b'"' + number + b'"'), "version"),
+        ("unknown key", at(version + b',"zz":0'), None),
         ("empty", b"", "<root>"),
     ]
 

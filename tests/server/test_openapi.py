@@ -43,13 +43,12 @@ from schemathesis.specs.openapi.checks import (
 from kiemphieu.crypto import codec
 from kiemphieu.crypto.election import ballot as bl
 from kiemphieu.crypto.election.trustee import SharePurpose, make_shares
-from kiemphieu.crypto.primitives.paillier import KeyPolicy
-from kiemphieu.crypto.primitives.threshold import deal
 from kiemphieu.server.api.openapi_document import document
 from kiemphieu.server.app import create_app
 from kiemphieu.server.config import RateLimit
 
-from .conftest import Server, make_config, manifest_toml, prepare_election
+from ..support.committee import hold_ceremony
+from .conftest import Server, attest_close, make_config, manifest_toml, prepare_election
 from .test_casting import VOTE, context_of
 
 CHECKS = [
@@ -111,13 +110,15 @@ def _cast(server: Server, opened, vote: dict[str, Any]) -> str:
     return bl.tracking_code(ballot).hex()
 
 
-def _count(server: Server, dealing, opened) -> None:
-    """Close the poll and have t trustees decrypt the tally."""
+def _count(server: Server, held, opened) -> None:
+    """Close the poll and have t trustees attest it and decrypt the tally."""
+    dealing = held.dealing
     eid = opened.election_id
     assert server.admin("post", f"/api/admin/elections/{eid}/close").status_code == 200
     packed = tuple(
         int(c, 16) for c in server.client.get(f"/api/elections/{eid}/tally").json["packed"]
     )
+    attest_close(server, held, range(1, dealing.public.t + 1))
     for i in range(dealing.public.t):
         doc = make_shares(
             dealing.shares[i],
@@ -135,7 +136,7 @@ def _count(server: Server, dealing, opened) -> None:
     assert server.client.get(f"/api/elections/{eid}/result").status_code == 200
 
 
-def make_live(tmp_path: Path, dealing, counted_dealing) -> Live:
+def make_live(tmp_path: Path, held, counted_held) -> Live:
     token: list[str] = []
     config = make_config(
         f"sqlite:///{tmp_path / 'kiemphieu.sqlite3'}",
@@ -145,11 +146,11 @@ def make_live(tmp_path: Path, dealing, counted_dealing) -> Live:
     app = create_app(config, first_token=token)
     app.test_client_class = RecordingClient
     server = Server(app, app.test_client(), token[0], config)
-    opened = prepare_election(server, dealing)
+    opened = prepare_election(server, held)
     code = _cast(server, opened, VOTE)
-    counted = prepare_election(server, counted_dealing, election_id=COUNTED_ID)
+    counted = prepare_election(server, counted_held)
     counted_code = _cast(server, counted, VOTE)
-    _count(server, counted_dealing, counted)
+    _count(server, counted_held, counted)
     r = server.admin(
         "post",
         "/api/admin/elections",
@@ -169,16 +170,9 @@ def make_live(tmp_path: Path, dealing, counted_dealing) -> Live:
 
 
 @pytest.fixture(scope="module")
-def counted_dealing(dealing, test_primes):
+def counted_held(test_committee, test_primes):
     """The test key's primes, dealt again for a second election id."""
-    return deal(
-        election_id=COUNTED_ID,
-        bits=dealing.public.n.bit_length(),
-        t=dealing.public.t,
-        l=len(dealing.shares),
-        policy=KeyPolicy.TESTING,
-        primes=test_primes,
-    )
+    return hold_ceremony(COUNTED_ID, test_committee, test_primes)
 
 
 def steer(case: Any, data: Any, live: Live) -> None:
@@ -208,9 +202,9 @@ def steer(case: Any, data: Any, live: Live) -> None:
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory, dealing, counted_dealing) -> Any:
+def api(tmp_path_factory, held, counted_held) -> Any:
     """One app for every operation: the steering keeps the calls from spoiling it."""
-    live = make_live(tmp_path_factory.mktemp("openapi"), dealing, counted_dealing)
+    live = make_live(tmp_path_factory.mktemp("openapi"), held, counted_held)
     # Unknown query parameters are ignored, as HTTP APIs commonly do: not generated.
     config = schemathesis.Config.from_dict(
         {

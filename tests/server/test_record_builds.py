@@ -52,24 +52,24 @@ def names(server, eid: str) -> list[str]:
     return sorted(p.name for p in folder_of(server, eid).iterdir() if p.name != ".lock")
 
 
-def voted_election(server, dealing):
+def voted_election(server, held):
     """An open election with one ballot on the board."""
-    opened = prepare_election(server, dealing, voters=2)
+    opened = prepare_election(server, held, voters=2)
     ctx = context_of(server, opened.election_id)
     ballot = bl.encrypt_ballot(ctx, opened.keys[0], VOTE)
     assert cast(server, opened.election_id, ballot).status_code == 201
     return opened
 
 
-def test_each_state_starts_its_build_without_a_request(server, dealing):
-    opened = voted_election(server, dealing)
+def test_each_state_starts_its_build_without_a_request(server, held):
+    opened = voted_election(server, held)
     eid = opened.election_id
     assert server.admin("post", f"/api/admin/elections/{eid}/close").status_code == 200
     assert builder(server).wait(eid, WAIT)
     (closed,) = names(server, eid)
     assert closed.startswith("closed-") and closed.endswith(".zip")
 
-    tally_shares(server, dealing, opened, 3)  # the third share combines: tallied
+    tally_shares(server, held, opened, 3)  # the third share combines: tallied
     assert builder(server).wait(eid, WAIT)
     (tallied,) = names(server, eid)  # the closed record is gone
     assert tallied.startswith("tallied-")
@@ -83,10 +83,10 @@ def test_each_state_starts_its_build_without_a_request(server, dealing):
     assert_verifies(r.data)
 
 
-def test_request_during_the_build_answers_202_at_once(server, dealing):
+def test_request_during_the_build_answers_202_at_once(server, held):
     gate = Gate()
     builder(server).hook = gate
-    eid = voted_election(server, dealing).election_id
+    eid = voted_election(server, held).election_id
     try:
         assert server.admin("post", f"/api/admin/elections/{eid}/close").status_code == 200
         assert gate.entered.wait(WAIT)
@@ -115,10 +115,10 @@ def test_request_during_the_build_answers_202_at_once(server, dealing):
     assert_verifies(r.data)
 
 
-def test_a_second_worker_waits_for_the_lock_and_does_not_build(server, dealing):
+def test_a_second_worker_waits_for_the_lock_and_does_not_build(server, held):
     gate = Gate()
     builder(server).hook = gate
-    eid = voted_election(server, dealing).election_id
+    eid = voted_election(server, held).election_id
     services = server.app.extensions["kiemphieu"]
     other_gate = Gate()
     other_gate.release.set()
@@ -142,12 +142,12 @@ def test_a_second_worker_waits_for_the_lock_and_does_not_build(server, dealing):
     assert built.startswith("closed-")
 
 
-def test_failed_build_is_cleaned_up_and_retried_after_a_back_off(server, dealing):
+def test_failed_build_is_cleaned_up_and_retried_after_a_back_off(server, held):
     def broken(election_id: str, state: RecordState) -> None:
         raise OSError("disk full")
 
     builder(server).hook = broken
-    eid = voted_election(server, dealing).election_id
+    eid = voted_election(server, held).election_id
     assert server.admin("post", f"/api/admin/elections/{eid}/close").status_code == 200
     assert builder(server).wait(eid, WAIT)
     assert builder(server).failures == 1 and names(server, eid) == []
@@ -165,8 +165,8 @@ def test_failed_build_is_cleaned_up_and_retried_after_a_back_off(server, dealing
 
 
 @pytest.mark.parametrize("restart", [False, True], ids=["next-request", "next-start"])
-def test_killed_build_leaves_nothing_and_the_record_is_rebuilt(server, dealing, restart):
-    eid = voted_election(server, dealing).election_id
+def test_killed_build_leaves_nothing_and_the_record_is_rebuilt(server, held, restart):
+    eid = voted_election(server, held).election_id
     assert server.admin("post", f"/api/admin/elections/{eid}/close").status_code == 200
     first = fetch(server, eid)
     assert first.status_code == 200

@@ -26,24 +26,24 @@ from kiemphieu.crypto.election.trustee import SharePurpose, make_shares
 from kiemphieu.crypto.primitives.paillier import KeyPolicy
 from kiemphieu.crypto.record import archive
 from kiemphieu.crypto.record.documents import (
+    AttestationList,
     CredentialList,
     MinutesRecord,
     RecordState,
     ShareList,
     TallyRecord,
-    TrusteeList,
 )
 from kiemphieu.crypto.record.verify import verify_record
 from kiemphieu.server import records
 
-from .conftest import prepare_election
+from .conftest import attest_close, prepare_election
 from .test_casting import VOTE, cast, context_of
 
 DOCS = {
     archive.MANIFEST: Manifest,
     archive.CEREMONY: KeyCeremony,
-    archive.TRUSTEES: TrusteeList,
     archive.CREDENTIALS: CredentialList,
+    archive.ATTESTATIONS: AttestationList,
     archive.SHARES: ShareList,
     archive.TALLY: TallyRecord,
     archive.COUNTS: TallyCounts,
@@ -53,8 +53,8 @@ DOCS = {
 CLOSED_FILES = {
     archive.MANIFEST,
     archive.CEREMONY,
-    archive.TRUSTEES,
     archive.CREDENTIALS,
+    archive.ATTESTATIONS,
     archive.SHARES,
     archive.TALLY,
 }
@@ -101,14 +101,16 @@ def api_board(server, eid: str) -> list[dict]:
     return out["entries"]
 
 
-def tally_shares(server, dealing, opened, count: int) -> None:
+def tally_shares(server, held, opened, count: int) -> None:
+    """Trustees 1..count attest the closed board, then post their tally shares."""
     eid = opened.election_id
+    attest_close(server, held, range(1, count + 1))
     packed = tuple(
         int(c, 16) for c in server.client.get(f"/api/elections/{eid}/tally").json["packed"]
     )
     for i in range(count):
         doc = make_shares(
-            dealing.shares[i],
+            held.dealing.shares[i],
             bytes(opened.identities[i]),
             opened.base_hash,
             SharePurpose.TALLY,
@@ -128,8 +130,8 @@ def small_segments(monkeypatch):
     monkeypatch.setattr(records, "SEGMENT_ENTRIES", 2)
 
 
-def test_record_through_the_states(server, dealing, small_segments):
-    opened = prepare_election(server, dealing, voters=3)
+def test_record_through_the_states(server, held, small_segments):
+    opened = prepare_election(server, held, voters=3)
     eid = opened.election_id
     ctx = context_of(server, eid)
     ballots = [
@@ -204,7 +206,7 @@ def test_record_through_the_states(server, dealing, small_segments):
     assert head.status_code == 200 and int(head.headers["Content-Length"]) == len(closed_bytes)
 
     # tallied: every file; the cache follows the state
-    tally_shares(server, dealing, opened, 3)
+    tally_shares(server, held, opened, 3)
     r = fetch(server, eid)
     assert r.status_code == 200 and r.headers["X-Record-State"] == "tallied"
     assert r.headers["ETag"] != again.headers["ETag"]
@@ -247,11 +249,11 @@ def test_record_refusals(opened):
     assert not (server.config.data_dir / "records" / eid).exists()
 
 
-def test_record_removed_while_served_is_rebuilt(server, dealing, monkeypatch):
+def test_record_removed_while_served_is_rebuilt(server, held, monkeypatch):
     """A record file removed between its look-up and its ETag (the state moved
     on in another worker) is looked up again, not answered with a 500: 202
     while it is built again, then the record under the same name."""
-    opened = prepare_election(server, dealing, voters=1)
+    opened = prepare_election(server, held, voters=1)
     eid = opened.election_id
     assert server.admin("post", f"/api/admin/elections/{eid}/close").status_code == 200
     assert builder(server).wait(eid, timeout=60)
