@@ -1,5 +1,5 @@
-"""``kiemphieu admin``: create an election, register its trustees, publish its keys,
-open and close the poll.
+"""``kiemphieu admin``: create an election, register its trustees and its registrar,
+publish its keys, open and close the poll.
 
 All of it goes through the HTTP API with the admin token; ``status`` needs no
 token (it reads the public description and turnout).
@@ -13,9 +13,20 @@ from pathlib import Path
 from typing import Any
 
 from kiemphieu.crypto import codec
-from kiemphieu.crypto.election.trustee import Trustee
+from kiemphieu.crypto.election.attestation import BoardClose
+from kiemphieu.crypto.election.board import verify_chain
+from kiemphieu.crypto.election.committee import (
+    CommitteeError,
+    TrusteeCard,
+    place,
+    verify_card,
+    verify_registrar,
+)
+from kiemphieu.crypto.errors import KiemphieuCryptoError
+from kiemphieu.crypto.primitives.paillier import KeyPolicy
 from kiemphieu.crypto.primitives.threshold import MAX_TRUSTEES
 
+from .closing import close_of, show_close
 from .connection import (
     LocalError,
     UsageError,
@@ -24,8 +35,9 @@ from .connection import (
     client_for,
     guarded,
 )
-from .http import ApiClient, api_path
-from .keystore import KeystoreError, TrusteeCard, fingerprint, load_card
+from .http import ApiClient, BadReply, api_path
+from .keystore import KeystoreError, fingerprint, load_card, load_registrar_card
+from .recount import download_board
 
 TOML_TYPE = "application/toml"
 JSON_TYPE = "application/json"
@@ -74,7 +86,7 @@ def keys(args: argparse.Namespace) -> int:
 
 def add_trustee(client: ApiClient, election_id: str, index: int, card: TrusteeCard) -> int:
     """Register ``card`` as trustee ``index``; returns the committee's size on the server."""
-    doc = Trustee(index, card.name, card.role, card.identity_key, card.encryption_key)
+    doc = place(index, card)
     path = api_path("admin", "elections", election_id, "trustees")
     info = client.post(path, codec.dumps(doc), admin=True)
     members = info.get("trustees")
@@ -88,6 +100,11 @@ def trustee(args: argparse.Namespace) -> int:
         card = load_card(args.public)
     except KeystoreError as exc:
         raise LocalError(f"{args.public}: {exc}") from None
+    policy = KeyPolicy.TESTING if args.insecure_test_key else KeyPolicy.STANDARD
+    try:
+        verify_card(card, policy)
+    except KiemphieuCryptoError as exc:
+        raise LocalError(f"{args.public}: {exc}") from None
     size = add_trustee(client_for(args, admin=True), args.election, args.index, card)
     print(
         f"trustee {args.index} registered: {card.name}"
@@ -96,6 +113,56 @@ def trustee(args: argparse.Namespace) -> int:
         + f"\nthe committee has {size} registered members"
     )
     return 0
+
+
+def registrar(args: argparse.Namespace) -> int:
+    try:
+        card = load_registrar_card(args.public)
+        verify_registrar(card)
+    except (KeystoreError, CommitteeError) as exc:
+        raise LocalError(f"{args.public}: {exc}") from None
+    client = client_for(args, admin=True)
+    path = api_path("admin", "elections", args.election, "registrar")
+    client.post(path, codec.dumps(card), admin=True)
+    print(
+        f"registrar registered: {card.name}\n"
+        f"key fingerprint {fingerprint(card.identity_key)} (compare it with the registrar)"
+    )
+    return 0
+
+
+def close(args: argparse.Namespace) -> int:
+    """Close the poll, then show what the chair reads aloud: the board recomputed
+    here from the server's entries (its chain checked)."""
+    client = client_for(args, admin=True)
+    info = client.post(api_path("admin", "elections", args.election, "close"), b"", admin=True)
+    print(f"election {info.get('id')} is {info.get('state')}")
+    base = info.get("base_hash")
+    try:
+        election_hash = bytes.fromhex(base) if isinstance(base, str) else b""
+    except ValueError:
+        election_hash = b""
+    if len(election_hash) != 32:
+        raise BadReply("the server's base hash is not 32 bytes of hex")
+    board = download_board(client, args.election)
+    check_board_chain(election_hash, board, info.get("board_head"))
+    print(show_close(close_of(board)))
+    print(
+        "Read these aloud; each trustee attests them on their own machine "
+        "(kiemphieu trustee attest --head …) before decrypting."
+    )
+    return 0
+
+
+def check_board_chain(election_hash: bytes, board: Any, head: object) -> BoardClose:
+    """The downloaded board's chain, to the head the server announced."""
+    try:
+        final = verify_chain(election_hash, board.entries)
+    except KiemphieuCryptoError as exc:
+        raise BadReply(f"the board's hash chain: {exc}") from None
+    if not isinstance(head, str) or final.hex() != head:
+        raise BadReply("the board's last head is not the head the server announces")
+    return close_of(board)
 
 
 def _transition(action: str) -> Any:
@@ -157,6 +224,16 @@ def register(verbs: Any) -> None:
         metavar="FILE",
         help="the trustee's public card (FILE.pub.json from kiemphieu trustee init)",
     )
+    p.add_argument("--insecure-test-key", action="store_true", help=argparse.SUPPRESS)
+    add_token_argument(p)
+    p = action("registrar", "register the registrar's card (before the key)", registrar)
+    p.add_argument(
+        "--public",
+        required=True,
+        type=Path,
+        metavar="FILE",
+        help="the registrar's public card (FILE.pub.json from kiemphieu registrar init)",
+    )
     add_token_argument(p)
     p = action("keys", "publish the key ceremony's public output", keys)
     p.add_argument(
@@ -169,7 +246,7 @@ def register(verbs: Any) -> None:
     add_token_argument(p)
     opening = "open the poll (closes the credential list)"
     add_token_argument(action("open", opening, _transition("open")))
-    add_token_argument(action("close", "close the poll", _transition("close")))
+    add_token_argument(action("close", "close the poll and show what to read aloud", close))
     publishing = "publish the decrypted result as the official one"
     add_token_argument(action("publish", publishing, _transition("publish")))
     p = action("status", "show an election's state and turnout (no token needed)", status)

@@ -136,8 +136,12 @@ def measure(
     """Every figure for one modulus size, as JSON-ready values."""
     progress(f"safe primes of {bits // 2} bits")
     primes = bm.safe_primes(bits, repeat, progress)
+    progress(f"{bm.TRUSTEES} trustees make their cards (ring-Pedersen parameters, Π^prm)")
+    members, init = bm.committee(bits, policy, progress)
     progress(f"dealer ceremonies ({bm.TRUSTEES} trustees, t = {bm.THRESHOLD})")
-    run, steps = bm.ceremonies(bits, policy, ceremonies, progress)
+    run, steps = bm.ceremonies(bits, policy, ceremonies, members, progress)
+    progress("factor proofs")
+    committee = {"trustee_init": init, **bm.factor_proofs(run, members, policy, repeat)}
     pk = run.dealing.public.public_key
     progress("primitives")
     prims = bm.primitives(pk, run.context.radix, repeat)
@@ -152,6 +156,7 @@ def measure(
         "primitives_ms": _section(prims, 1e3),
         "safe_prime_s": _stats(primes, 1.0),
         "ceremony_s": _section(steps, 1.0),
+        "committee_ms": _section(committee, 1e3),
         "ballot_ms": _section(ballots, 1e3),
         "decryption_ms": _section(shares, 1e3),
     }
@@ -207,11 +212,16 @@ _ROWS: tuple[tuple[str, str, str], ...] = (
     ("primitives_ms", "membership_verify_k4", "membership proof, k = 4: verify"),
     ("safe_prime_s", "", "safe prime of half the modulus size"),
     ("ceremony_s", "total", "dealer ceremony, 5 trustees, t = 3"),
-    ("ceremony_s", "deal", "  deal: primes, shares, v_i, modulus proof, c_T"),
-    ("ceremony_s", "verify_ceremony", "  verify: modulus proof, v, v_i consistency, x_T"),
+    ("ceremony_s", "primes", "  two safe primes"),
+    ("ceremony_s", "deal", "  deal: shares, v_i, modulus proof, 5 factor proofs, c_T"),
+    ("ceremony_s", "verify_ceremony", "  verify: modulus, 5 cards and Π^prm, 5 factor proofs, v_i"),
     ("ceremony_s", "check_shares", "  5 trustees check their share against v_i"),
     ("ceremony_s", "test_shares", "  5 trustees post a share of c_T with proof"),
     ("ceremony_s", "check_test_decryption", "  verify the 5 shares, combine 10 subsets"),
+    ("committee_ms", "trustee_init", "trustee init: N̂ of 2 safe primes, Π^prm, card"),
+    ("committee_ms", "pedersen_verify", "Π^prm of one trustee: verify"),
+    ("committee_ms", "factor_prove", "factor proof Π^fac to one trustee: prove"),
+    ("committee_ms", "factor_verify", "factor proof Π^fac to one trustee: verify"),
     ("ballot_ms", "prove", "ballot (5 rows, k = 4): encrypt and prove"),
     ("ballot_ms", "verify", "ballot: verify alone"),
     ("ballot_ms", "verify_batched", "ballot: verify in a batch of {batch}, per ballot"),

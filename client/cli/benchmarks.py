@@ -27,6 +27,7 @@ from gmpy2 import mpz
 
 from kiemphieu.crypto.election import ballot as bl
 from kiemphieu.crypto.election import ceremony as key_ceremony
+from kiemphieu.crypto.election import committee as cm
 from kiemphieu.crypto.election.context import ElectionContext
 from kiemphieu.crypto.election.credential import derive_key, new_code
 from kiemphieu.crypto.election.manifest import (
@@ -40,8 +41,8 @@ from kiemphieu.crypto.errors import VerificationError
 from kiemphieu.crypto.primitives import combination, threshold
 from kiemphieu.crypto.primitives.numbers import powmod
 from kiemphieu.crypto.primitives.paillier import KeyPolicy, PublicKey
-from kiemphieu.crypto.primitives.primes import safe_prime
-from kiemphieu.crypto.primitives.proofs import membership
+from kiemphieu.crypto.primitives.primes import safe_prime, safe_prime_pair
+from kiemphieu.crypto.primitives.proofs import factor, membership, pedersen
 from kiemphieu.crypto.primitives.threshold import Dealing, VerifiedKeyShare
 
 T = TypeVar("T")
@@ -174,6 +175,56 @@ def safe_primes(bits: int, repeat: int, progress: Progress) -> Stats:
     return Stats.of(samples)
 
 
+# --- the committee: ring-Pedersen parameters, no-small-factor proofs -----------
+
+
+def pedersen_bits(policy: KeyPolicy, bits: int) -> int:
+    """‖N̂‖ that ``trustee init`` makes: 2048 bits, or the test modulus size."""
+    return bits if policy is KeyPolicy.TESTING else pedersen.RING_PEDERSEN_BITS
+
+
+def committee(bits: int, policy: KeyPolicy, progress: Progress) -> tuple[cm.Committee, Stats]:
+    """TRUSTEES members as ``trustee init`` makes them (fresh N̂ of safe primes,
+    Π^prm, a signed card) and a registrar; the seconds of one member's init."""
+    members = []
+    samples = []
+    for i in range(1, TRUSTEES + 1):
+        seed = secrets.token_bytes(32)
+        identity = cm.make_registrar(seed, "x").identity_key
+        start = clock()
+        params = pedersen.make_ring_pedersen(
+            pedersen_bits(policy, bits), cm.pedersen_binding(identity)
+        )
+        card = cm.make_card(seed, secrets.token_bytes(32), f"Trustee {i}", "", params)
+        samples.append(clock() - start)
+        members.append(cm.place(i, card))
+        progress(f"trustee {i} init (N̂, Π^prm, card): {samples[-1]:.2f} s")
+    registrar = cm.make_registrar(secrets.token_bytes(32), "Registrar")
+    return cm.Committee(tuple(members), registrar), Stats.of(samples)
+
+
+def factor_proofs(
+    run: Ceremony, members: cm.Committee, policy: KeyPolicy, repeat: int
+) -> dict[str, Stats]:
+    """Π^prm verified (one member's parameters); Π^fac made and verified to one
+    member's parameters at the ceremony's modulus size."""
+    params = members.trustees[0].pedersen
+    binding = cm.pedersen_binding(members.trustees[0].identity_key)
+    primes = run.primes
+    context: list[str | int] = [ELECTION_ID, 1]
+    proof = factor.prove_factors(primes[0], primes[1], params, context)
+    n = primes[0] * primes[1]
+    return {
+        "pedersen_verify": per_call(
+            lambda: pedersen.verify_ring_pedersen(params, binding, policy), repeat
+        ),
+        "factor_prove": per_call(
+            lambda: factor.prove_factors(primes[0], primes[1], params, context), repeat
+        ),
+        "factor_verify": per_call(lambda: factor.verify_factors(n, proof, params, context), repeat),
+    }
+
+
 # --- the dealer ceremony ------------------------------------------------------
 
 
@@ -185,27 +236,36 @@ class Ceremony:
     shares: tuple[VerifiedKeyShare, ...]
     context: ElectionContext
     steps: dict[str, float]
+    primes: tuple[int, int] = (0, 0)
+    """The primes of n, kept by the benchmark only to time the factor proof alone."""
 
 
-def ceremony(bits: int, policy: KeyPolicy, manifest: Manifest) -> Ceremony:
+def ceremony(bits: int, policy: KeyPolicy, manifest: Manifest, members: cm.Committee) -> Ceremony:
     """The dealer ceremony for 5 trustees, threshold 3 (docs/spec.md §4, §11 steps 1–3).
 
-    ``deal``: primes, shares, v_i, modulus proof, test ciphertext c_T.
-    ``verify_ceremony``: the published key checked as an observer does: the
-    modulus proof, v, the verification keys' consistency, x_T and c_T.
+    ``deal``: primes, shares, v_i, modulus proof, a factor proof to each
+    trustee, test ciphertext c_T. ``verify_ceremony``: the published key
+    checked as an observer does: the modulus proof, the committee (cards,
+    Π^prm), the factor proofs, v, the verification keys' consistency, x_T and c_T.
     ``check_shares``: every trustee checks its share against v_i.
     ``test_shares``: every trustee posts a share of c_T with its proof.
     ``check_test_decryption``: every share verified, every t-subset combined
     to x_T. Raises a VerificationError subclass if a check fails.
     """
     steps: dict[str, float] = {}
-    dealing, steps["deal"] = timed(threshold.deal, ELECTION_ID, bits, THRESHOLD, TRUSTEES, policy)
-    published = key_ceremony.publish(dealing, ELECTION_ID)
+    verifiers = [m.pedersen for m in members.trustees]
+    primes, steps["primes"] = timed(safe_prime_pair, bits)
+    dealing, steps["deal"] = timed(
+        lambda: threshold.deal(
+            ELECTION_ID, bits, THRESHOLD, TRUSTEES, policy, verifiers=verifiers, primes=primes
+        )
+    )
+    published = key_ceremony.publish(dealing, ELECTION_ID, members)
     verified, steps["verify_ceremony"] = timed(key_ceremony.verify_key_ceremony, published, policy)
     shares, steps["check_shares"] = timed(
         lambda: tuple(threshold.check_share(share) for share in dealing.shares)
     )
-    ctx = ElectionContext(manifest, verified.key, policy)
+    ctx = ElectionContext(manifest, verified.ceremony, policy)
     c_t = published.test_ciphertext
     posted, steps["test_shares"] = timed(
         lambda: [combination.decryption_share(share, c_t, ctx.hash) for share in shares]
@@ -214,17 +274,17 @@ def ceremony(bits: int, policy: KeyPolicy, manifest: Manifest) -> Ceremony:
         key_ceremony.check_test_decryption, verified, posted, ctx.hash
     )
     steps["total"] = sum(steps.values())
-    return Ceremony(dealing, shares, ctx, steps)
+    return Ceremony(dealing, shares, ctx, steps, primes)
 
 
 def ceremonies(
-    bits: int, policy: KeyPolicy, count: int, progress: Progress
+    bits: int, policy: KeyPolicy, count: int, members: cm.Committee, progress: Progress
 ) -> tuple[Ceremony, dict[str, Stats]]:
-    """``count`` ceremonies; the last one, and median/min/max of every step."""
+    """``count`` ceremonies to ``members``; the last one, and median/min/max of every step."""
     manifest = bench_manifest()
     runs = []
     for i in range(count):
-        runs.append(ceremony(bits, policy, manifest))
+        runs.append(ceremony(bits, policy, manifest, members))
         steps = runs[-1].steps
         progress(f"ceremony {i + 1}/{count}: {steps['total']:.1f} s (deal {steps['deal']:.1f} s)")
     names = runs[-1].steps.keys()

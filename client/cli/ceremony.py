@@ -1,16 +1,24 @@
-"""``kiemphieu ceremony``: the dealer's key ceremony for one election (docs/spec.md §4).
+"""``kiemphieu ceremony``: the dealer's key ceremony of an election (docs/spec.md §4, §6).
 
 Run by the administrator on a machine that then forgets: it fetches the
-manifest (ℓ trustees, threshold t) and the ℓ registered trustees, deals the
-threshold key in memory, checks each share against its verification key,
-seals share i to trustee i's X25519 key (or locks it with a passphrase the
-trustee types, ``--passphrases``), publishes the key ceremony and writes its
-public part. p, q and d never leave :func:`~kiemphieu.crypto.primitives.threshold.deal`;
-the dealing itself (with the shares in clear) lives only in memory and is
-dropped before this command returns. If the server refuses the key, the share
-files are deleted: they belong to a key that no election uses. If its answer is
-lost, the server is asked whether it holds the key; the files are deleted only
-when it surely does not.
+manifest (ℓ trustees, threshold t), the ℓ registered trustees' signed cards
+and the registrar's card, checks every card (signature, ring-Pedersen
+parameters and their proof Π^prm: a factor proof to parameters with s ∉ ⟨t⟩
+would leak p), deals the threshold key in memory with a no-small-factor proof
+to each trustee, checks each share against its verification key, seals share
+i with the election's base hash to trustee i's X25519 key (or locks it with a
+passphrase the trustee types, ``--passphrases``), publishes the key ceremony
+and writes its public part.
+
+The trust this costs is printed on every run: during the run this machine
+holds p and q and could decrypt every ballot if it kept them; nothing can
+check that it forgot them (docs/threat-model.md). p, q and d never leave
+:func:`~kiemphieu.crypto.primitives.threshold.deal`; the dealing itself (with the
+shares in clear) lives only in memory and is dropped before this command
+returns. If the server refuses the key, the share files are deleted: they
+belong to a key that no election uses. If its answer is lost, the server is
+asked whether it holds the key; the files are deleted only when it surely does
+not.
 
 Sizes: 3072 bits by default, 4096 allowed; 2048 only with ``--short-lived``.
 """
@@ -30,10 +38,10 @@ from nacl.exceptions import CryptoError
 
 from kiemphieu.crypto import codec
 from kiemphieu.crypto.election.ceremony import KeyCeremony, publish, verify_key_ceremony
+from kiemphieu.crypto.election.committee import Committee, Registrar, Trustee, verify_committee
 from kiemphieu.crypto.election.context import ElectionContext
 from kiemphieu.crypto.election.manifest import Manifest
-from kiemphieu.crypto.election.trustee import Trustee
-from kiemphieu.crypto.errors import KiemphieuCryptoError
+from kiemphieu.crypto.errors import DecodeError, KiemphieuCryptoError
 from kiemphieu.crypto.primitives.paillier import KeyPolicy
 from kiemphieu.crypto.primitives.threshold import KeyShare, check_share, deal
 
@@ -48,13 +56,19 @@ from .connection import (
     warn,
 )
 from .http import ApiClient, BadReply, NetworkError, ServerError, api_path
-from .keystore import KeystoreError, save_share, write_private
+from .keystore import KeystoreError, fingerprint, save_share, write_private
 from .passphrase import new_passphrase
 from .registrar import fetch_manifest, prepare_folder
 from .trustee import fetch_trustees
 from .voter import INSECURE_WARNING
 
 CEREMONY_NAME = "key-ceremony.json"
+TRUST_COST = (
+    "TRUST: this is a dealer ceremony. While it runs, this machine holds the primes p and q, "
+    "with which anyone could decrypt every ballot of the election; the protocol cannot check "
+    "that they are forgotten. Run it on an offline machine, wiped before and after, with the "
+    "committee watching (docs/threat-model.md)."
+)
 SHORT_LIVED_WARNING = (
     "a 2048-bit key is for a short-lived election only: ballots may become "
     "decryptable within years. Use 3072 bits unless you mean it."
@@ -72,15 +86,27 @@ class CeremonyOutcome:
     ceremony: Path
     base_hash: str
     seconds: float
+    committee: Committee
 
 
 def share_path(folder: Path, index: int) -> Path:
     return folder / f"share-{index}.json"
 
 
-def committee(client: ApiClient, election_id: str) -> tuple[Manifest, dict[int, Trustee]]:
-    """The manifest and its ℓ registered trustees (indices 1..ℓ, distinct keys);
-    NotReady when the election is past its draft or some trustees are missing."""
+def fetch_registrar(client: ApiClient, election_id: str) -> Registrar | None:
+    """The registrar's card as the server lists it (None before it is registered)."""
+    raw = client.get(api_path("elections", election_id, "registrar")).get("registrar")
+    try:
+        return None if raw is None else codec.from_wire(Registrar, raw)
+    except DecodeError as exc:
+        raise BadReply(f"the registrar's card: {exc}") from None
+
+
+def committee(client: ApiClient, election_id: str, policy: KeyPolicy) -> tuple[Manifest, Committee]:
+    """The manifest and its committee: ℓ registered trustees (indices 1..ℓ,
+    distinct keys, every card signed with valid ring-Pedersen parameters) and the
+    registrar; NotReady when the election is past its draft or someone is
+    missing, BadReply when a card does not verify."""
     state = client.get(api_path("elections", election_id)).get("state")
     if state != "draft":
         raise NotReady(f"election {election_id} is {state}; the key ceremony is held at draft")
@@ -97,25 +123,40 @@ def committee(client: ApiClient, election_id: str) -> tuple[Manifest, dict[int, 
         )
     if len({m.encryption_key for m in members.values()}) != ell:
         raise BadReply("two trustees share one encryption key: one person would hold two shares")
-    return manifest, members
+    registrar = fetch_registrar(client, election_id)
+    if registrar is None:
+        raise NotReady(
+            "the registrar's card is not registered; register it (kiemphieu admin registrar) "
+            "before the ceremony"
+        )
+    chosen = Committee(tuple(members[i] for i in range(1, ell + 1)), registrar)
+    try:
+        verify_committee(chosen, ell, policy)
+    except KiemphieuCryptoError as exc:
+        raise BadReply(f"the committee: {exc}; no key was dealt") from None
+    return manifest, chosen
 
 
 def _seal(
     shares: Sequence[KeyShare],
     paths: Sequence[Path],
     election_id: str,
+    *,
+    election_hash: bytes,
     members: Mapping[int, Trustee],
     secrets: Sequence[str] | None,
 ) -> None:
-    """Write share i to ``paths[i - 1]``, sealed or locked; all files or none."""
+    """Write share i with H_E to ``paths[i - 1]``, sealed or locked; all files or none."""
     written: list[Path] = []
     try:
         for share, path in zip(shares, paths, strict=True):
             if secrets is None:
                 recipient = members[share.index].encryption_key
-                save_share(path, share, election_id, recipient=recipient)
+                save_share(path, share, election_id, election_hash, recipient=recipient)
             else:
-                save_share(path, share, election_id, passphrase=secrets[share.index - 1])
+                save_share(
+                    path, share, election_id, election_hash, passphrase=secrets[share.index - 1]
+                )
             written.append(path)
     except (KeystoreError, OSError, CryptoError) as exc:
         _remove(written)
@@ -133,7 +174,8 @@ def run_ceremony(
 ) -> CeremonyOutcome:
     """Deal, check, seal, publish, write; see the module docstring."""
     _check_bits(bits, policy)
-    manifest, members = committee(client, election_id)
+    manifest, chosen = committee(client, election_id, policy)
+    members = {m.index: m for m in chosen.trustees}
     rules = manifest.rules
     if rules is None:  # pragma: no cover - committee() refused it
         raise BadReply("the manifest has no rules")
@@ -145,16 +187,24 @@ def run_ceremony(
     secrets = [passphrase(i, members[i].name) for i in sorted(members)] if passphrase else None
 
     clock = time.perf_counter()
-    dealing = deal(election_id, bits, rules.threshold, rules.trustees, policy)
+    verifiers = [m.pedersen for m in chosen.trustees]
+    dealing = deal(election_id, bits, rules.threshold, rules.trustees, policy, verifiers=verifiers)
     seconds = time.perf_counter() - clock
-    public = publish(dealing, election_id)
+    public = publish(dealing, election_id, chosen)
     try:
-        ctx = ElectionContext(manifest, verify_key_ceremony(public, policy).key, policy)
+        ctx = ElectionContext(manifest, verify_key_ceremony(public, policy).ceremony, policy)
         for share in dealing.shares:
             check_share(share)
     except KiemphieuCryptoError as exc:  # a dealer bug: publish nothing
         raise LocalError(f"the dealing does not verify: {exc}") from None
-    _seal(dealing.shares, paths, election_id, members, secrets)
+    _seal(
+        dealing.shares,
+        paths,
+        election_id,
+        election_hash=ctx.hash,
+        members=members,
+        secrets=secrets,
+    )
     del dealing  # the shares in clear are not needed any more
     try:
         info = client.post(
@@ -174,7 +224,7 @@ def run_ceremony(
         raise LocalError(
             f"the key is published, but {ceremony_path} is not written: {exc}"
         ) from None
-    return CeremonyOutcome(paths, ceremony_path, ctx.hash.hex(), seconds)
+    return CeremonyOutcome(paths, ceremony_path, ctx.hash.hex(), seconds, chosen)
 
 
 def _after_failed_publish(
@@ -228,6 +278,7 @@ def ceremony_verb(args: argparse.Namespace) -> int:
     def ask(index: int, name: str) -> str:
         return new_passphrase(f"trustee {index}'s share ({name})", None)
 
+    warn(TRUST_COST)
     print(f"dealing a {args.bits}-bit threshold key for {args.election}; this takes a while…")
     outcome = run_ceremony(
         client,
@@ -237,8 +288,16 @@ def ceremony_verb(args: argparse.Namespace) -> int:
         policy,
         passphrase=ask if args.passphrases else None,
     )
+    members = "\n".join(
+        f"  {m.index}. {m.name}{', ' + m.role if m.role else ''}  [{fingerprint(m.identity_key)}]"
+        for m in outcome.committee.trustees
+    )
+    registrar = outcome.committee.registrar
     print(
         f"key published for {args.election}; base hash {outcome.base_hash}\n"
+        f"dealt to the committee (each card signed by its member; compare the fingerprints):\n"
+        f"{members}\n"
+        f"  registrar: {registrar.name}  [{fingerprint(registrar.identity_key)}]\n"
         f"dealing took {outcome.seconds:.1f} s\n"
         f"public key ceremony: {outcome.ceremony}\n"
         "share files (give share-<i>.json to trustee i only):\n"

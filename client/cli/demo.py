@@ -1,13 +1,15 @@
 """``kiemphieu demo``: one command, no set-up, a whole confidence vote (demo_scenario.py).
 
 It starts ``kiemphieu serve`` on SQLite in a fresh folder (demo_server.py),
-creates the scenario's election, makes the 5 trustees' keys (passphrases
-generated and written down: a demo only), runs the key ceremony at 3072 bits,
-lets every trustee check its share, issues 90 credential sheets and opens the
-poll; then it prints what to do next and keeps the server running until
-Ctrl-C. With ``--auto`` it also votes (N random ballots from the sheets'
-codes), closes the poll, has trustees 1, 3 and 5 decrypt, prints the verified
-result and the counting minutes' path, and stops.
+creates the scenario's election, makes the 5 trustees' keys and signed cards
+and the registrar's key (passphrases generated and written down: a demo only),
+runs the key ceremony at 3072 bits, lets every trustee check its share, issues
+90 credential sheets with the roll signed by the registrar and opens the poll;
+then it prints what to do next and keeps the server running until Ctrl-C.
+With ``--auto`` it also votes (N random ballots from the sheets' codes),
+closes the poll, has trustees 1, 3 and 5 decrypt (each attesting the head the
+chair reads out), prints the verified result and the counting minutes' path,
+and stops.
 
 Every step goes through the same functions as the separate commands
 (``ceremony``, ``trustee check|decrypt``, ``credentials issue``, ``results``,
@@ -30,7 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kiemphieu.crypto import codec
 from kiemphieu.crypto.primitives.paillier import KeyPolicy
+from kiemphieu.crypto.primitives.proofs.pedersen import RING_PEDERSEN_BITS
 
 from . import demo_scenario as scenario
 from . import registrar
@@ -40,17 +44,19 @@ from .connection import ExitCode, LocalError, UsageError, guarded
 from .demo_server import DemoServer, free_port, start_server
 from .demo_voting import cast_ballots
 from .http import ApiClient, BadReply, api_path
-from .keystore import KeystoreError, card_path, load_card
+from .keystore import KeystoreError, card_path, load_card, load_registrar_card
+from .registrar_keys import init_registrar
 from .result_table import render_table
 from .results import verify_result
-from .trustee import check, decrypt, init_trustee, open_secrets
+from .trustee import TEST_PEDERSEN_BITS, check, decrypt, init_trustee, open_secrets
 from .voter import fetch_election
 
 DEFAULT_DIR = Path("kiemphieu-demo")
 DEMO_BITS = 3072
 MINUTES_NAME = "bien-ban-kiem-phieu.pdf"
 DEMO_ENTRIES = frozenset(
-    {"server", "trustees", "ceremony", "credentials", "manifest.toml", "admin-token"}
+    {"server", "trustees", "registrar", "ceremony", "credentials", "manifest.toml"}
+    | {"admin-token"}
     | {"server.log", MINUTES_NAME}
 )
 DEMO_ONLY_NOTE = (
@@ -87,6 +93,14 @@ class DemoSetup:
 
     def share_file(self, index: int) -> Path:
         return share_path(self.folder / "ceremony", index)
+
+    @property
+    def registrar_key(self) -> Path:
+        return self.folder / "registrar" / "registrar.key.json"
+
+    @property
+    def registrar_passphrase(self) -> Path:
+        return self.folder / "registrar" / "passphrase.txt"
 
     @property
     def codes_file(self) -> Path:
@@ -133,14 +147,33 @@ def setup_election(
     (folder / "trustees").mkdir(mode=0o700)
     lines = [f"trustee-{i}  {p}" for i, p in enumerate(passphrases, 1)]
     _write_secret(folder / "trustees" / "passphrases.txt", DEMO_ONLY_NOTE + "\n".join(lines))
+    started = time.perf_counter()
+    pedersen_bits = TEST_PEDERSEN_BITS if policy is KeyPolicy.TESTING else RING_PEDERSEN_BITS
     for i, (name, role) in enumerate(scenario.COMMITTEE, 1):
-        init_trustee(setup.key_file(i), name, role, passphrases[i - 1])
+        init_trustee(setup.key_file(i), name, role, passphrases[i - 1], pedersen_bits=pedersen_bits)
         try:
             card = load_card(card_path(setup.key_file(i)))
         except KeystoreError as exc:
             raise LocalError(str(exc)) from None
         add_trustee(admin, election_id, i, card)
-    say(f"committee: {len(passphrases)} trustees registered (keys in {folder / 'trustees'})")
+    say(
+        f"committee: {len(passphrases)} trustees made their keys and signed cards and are "
+        f"registered ({_timed(timings, 'trustees', started):.1f} s; keys in {folder / 'trustees'})"
+    )
+    (folder / "registrar").mkdir(mode=0o700)
+    registrar_passphrase = secrets.token_urlsafe(12)
+    _write_secret(setup.registrar_passphrase, registrar_passphrase)
+    init_registrar(setup.registrar_key, scenario.REGISTRAR, registrar_passphrase)
+    try:
+        registrar_card = load_registrar_card(card_path(setup.registrar_key))
+    except KeystoreError as exc:
+        raise LocalError(str(exc)) from None
+    admin.post(
+        api_path("admin", "elections", election_id, "registrar"),
+        codec.dumps(registrar_card),
+        admin=True,
+    )
+    say(f"registrar: {registrar_card.name} (key in {folder / 'registrar'})")
 
     say(f"key ceremony: dealing a {bits}-bit threshold key; this takes a little while…")
     outcome = run_ceremony(admin, election_id, folder / "ceremony", bits, policy)
@@ -156,6 +189,8 @@ def setup_election(
     started = time.perf_counter()
     argv = ["credentials", "issue", "--election", election_id, "--count", str(scenario.SUMMONED)]
     argv += ["--out", str(folder / "credentials"), "--server", url]
+    argv += ["--registrar-key", str(setup.registrar_key)]
+    argv += ["--passphrase-file", str(setup.registrar_passphrase)]
     code = run_verb(registrar.register, [*argv, "--token-file", str(token_file)])
     if code:
         raise StepFailed("issuing the credentials", code)
@@ -206,11 +241,14 @@ def run_auto(setup: DemoSetup, voters: int, *, workers: int = 2, say: Say = prin
     cast_ballots(public, election.context, codes, votes, workers=workers, say=say)
     seconds = _timed(timings, "voting", started)
     say(f"{voters} ballots cast and their receipts verified ({seconds:.1f} s)")
-    setup.admin().post(api_path("admin", "elections", eid, "close"), b"", admin=True)
-    say(f"the poll of {eid} is closed")
+    closed = setup.admin().post(api_path("admin", "elections", eid, "close"), b"", admin=True)
+    head = bytes.fromhex(str(closed.get("board_head")))
+    say(f"the poll of {eid} is closed; the chair reads out the head {head.hex()}")
     for i in scenario.DECRYPTING:
         keys, share = open_secrets(setup.key_file(i), setup.share_file(i), setup.passphrases[i - 1])
-        phases = decrypt(public, eid, keys, share, setup.policy, say=lambda line: say("  " + line))
+        phases = decrypt(
+            public, eid, keys, share, setup.policy, head=head, say=lambda line: say("  " + line)
+        )
         timings[f"decrypt trustee {i}"] = sum(phases.values())
     started = time.perf_counter()
     verified = verify_result(public, eid, setup.policy)
@@ -271,15 +309,18 @@ The demo election is open: {eid} on {url}
   credential sheets  {folder / "credentials" / "credentials.pdf"} (codes also in credentials.csv)
   trustee keys       {folder / "trustees"}/trustee-<i>.key.json
   passphrases        {folder / "trustees" / "passphrases.txt"}  (DEMO ONLY)
+  registrar key      {setup.registrar_key}  (passphrase beside it, DEMO ONLY)
   key shares         {folder / "ceremony"}/share-<i>.json
 
 Vote in a browser with a code from the sheets (Vietnamese; English by the switch):
   {url}/?election={eid}
 or from the command line (the code is asked without echo):
   kiemphieu vote {common} --choice {scenario.QUESTION}=high,mid,low,high,blank
-Close the poll:
+Close the poll; it prints the board head to read aloud:
   kiemphieu admin close {common} --token-file {setup.token_file}
-Decrypt: any {scenario.THRESHOLD} of the {scenario.TRUSTEES} trustees, each with its passphrase:
+Each trustee signs the head read aloud, then any {scenario.THRESHOLD} of the {scenario.TRUSTEES} \
+decrypt, each with its passphrase:
+  kiemphieu trustee attest {common} --key {setup.key_file(1)} --head HEAD
   kiemphieu trustee decrypt {common} --key {setup.key_file(1)} --share {setup.share_file(1)}
 See the verified result, then print the counting minutes:
   kiemphieu results {common}

@@ -45,6 +45,7 @@ COMMITTEE = (
     ("Ngô Quang Vinh", "Ủy viên"),
     ("Đặng Thu Trang", "Ủy viên"),
 )
+REGISTRAR = "Phòng Tổ chức cán bộ"
 
 _MANIFEST = """\
 election_id = "{election_id}"

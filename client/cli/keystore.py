@@ -4,10 +4,16 @@
   key, encrypted with a passphrase: Argon2id (libsodium's ``MODERATE`` limits)
   derives a SecretBox key (XSalsa20-Poly1305).
 * A share file holds one :class:`KeyShare` (its index, s_i and the public
-  key), sealed to the trustee's X25519 public key (SealedBox) or, when the
-  trustee chose a passphrase at the ceremony, encrypted like a key file.
-* A public card holds only what the administrator registers: the trustee's
-  name, role and two public keys (:class:`TrusteeCard`).
+  key) with the base hash H_E of the key ceremony it was dealt in, sealed to
+  the trustee's X25519 public key (SealedBox) or, when the trustee chose a
+  passphrase at the ceremony, encrypted like a key file. H_E pins the key
+  ceremony: the trustee's tool decrypts the test ciphertext of that ceremony
+  only, whatever a server serves.
+* A public card is the member's signed ``trustee-card`` document (name, role,
+  two public keys, ring-Pedersen parameters with Π^prm): what the
+  administrator registers.
+* A registrar key file holds the registrar's Ed25519 seed, locked like a key
+  file; its public card is the signed ``registrar`` document.
 
 Every file is a small JSON envelope; the secret part is only ever in memory.
 Files are written with mode 0600 and never overwritten silently.
@@ -31,11 +37,15 @@ import nacl.signing
 import nacl.utils
 
 from kiemphieu.crypto import codec
+from kiemphieu.crypto.election.committee import Registrar, TrusteeCard
+from kiemphieu.crypto.errors import DecodeError
 from kiemphieu.crypto.primitives.threshold import KeyShare
 
 KEY_FORMAT = "kiemphieu-trustee-key/1"
-SHARE_FORMAT = "kiemphieu-key-share/1"
-CARD_FORMAT = "kiemphieu-trustee-public/1"
+SHARE_FORMAT = "kiemphieu-key-share/2"
+CARD_FORMAT = "kiemphieu-trustee-public/2"
+REGISTRAR_KEY_FORMAT = "kiemphieu-registrar-key/1"
+REGISTRAR_CARD_FORMAT = "kiemphieu-registrar-public/1"
 OPSLIMIT = nacl.pwhash.argon2id.OPSLIMIT_MODERATE
 MEMLIMIT = nacl.pwhash.argon2id.MEMLIMIT_MODERATE
 
@@ -163,20 +173,36 @@ def load_trustee_keys(path: Path, passphrase: str) -> TrusteeKeys:
     return keys
 
 
+@dataclass(frozen=True)
+class SealedShare:
+    """A key share as opened from its file, with the H_E of its key ceremony."""
+
+    share: KeyShare = field(repr=False)
+    election_hash: bytes
+
+
 def save_share(
     path: Path,
     share: KeyShare,
     election_id: str,
+    election_hash: bytes,
     *,
     recipient: bytes | None = None,
     passphrase: str | None = None,
 ) -> None:
-    """Seal ``share`` to the trustee's X25519 ``recipient`` key, or lock it with a
-    passphrase (exactly one of the two)."""
+    """Seal ``share`` and the H_E of its ceremony to the trustee's X25519
+    ``recipient`` key, or lock them with a passphrase (exactly one of the two)."""
     if (recipient is None) == (passphrase is None):
         raise ValueError("give a recipient key or a passphrase, not both")
-    secret = codec.dumps(share)
-    head = {"format": SHARE_FORMAT, "election_id": election_id, "index": share.index}
+    secret = json.dumps(
+        {"election_hash": election_hash.hex(), "share": codec.to_wire(share)}, sort_keys=True
+    ).encode("utf-8")
+    head = {
+        "format": SHARE_FORMAT,
+        "election_id": election_id,
+        "election_hash": election_hash.hex(),
+        "index": share.index,
+    }
     if recipient is not None:
         sealed = nacl.public.SealedBox(nacl.public.PublicKey(recipient)).encrypt(secret)
         write_private(path, {**head, "sealed_to": recipient.hex(), "sealed": _b64(bytes(sealed))})
@@ -186,7 +212,7 @@ def save_share(
 
 def load_share(
     path: Path, *, keys: TrusteeKeys | None = None, passphrase: str | None = None
-) -> KeyShare:
+) -> SealedShare:
     """Open a share file with the trustee's keys (sealed) or its passphrase."""
     data = _read(path, SHARE_FORMAT)
     if data.get("sealed_to") is not None:
@@ -204,23 +230,20 @@ def load_share(
         if passphrase is None:
             raise KeystoreError("this share is locked with a passphrase")
         secret = _unlock(data, passphrase)
-    share = codec.loads(KeyShare, secret)
-    if share.index != data.get("index"):
+    try:
+        content = json.loads(secret)
+        share = codec.from_wire(KeyShare, content["share"])
+        election_hash = bytes.fromhex(content["election_hash"])
+    except (ValueError, KeyError, TypeError, DecodeError) as exc:
+        raise KeystoreError("the share file's content is damaged") from exc
+    if share.index != data.get("index") or len(election_hash) != 32:
         raise KeystoreError("share file's index does not match its content")
-    return share
+    if data.get("election_hash") != election_hash.hex():
+        raise KeystoreError("share file's base hash does not match its content")
+    return SealedShare(share, election_hash)
 
 
-# --- the public card ----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TrusteeCard:
-    """The public part of a trustee's keys, handed to the administrator."""
-
-    name: str
-    role: str
-    identity_key: bytes
-    encryption_key: bytes
+# --- the public cards ---------------------------------------------------------
 
 
 def fingerprint(identity_key: bytes) -> str:
@@ -238,45 +261,64 @@ def card_path(key_path: Path) -> Path:
     return key_path.with_name(stem + ".pub.json")
 
 
-def save_card(path: Path, card: TrusteeCard, *, force: bool = False) -> None:
-    """Write the public card (mode 0644: nothing secret); refuse to overwrite unless ``force``."""
+def _save_public(path: Path, data: dict[str, Any], *, force: bool) -> None:
     flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
     try:
         fd = os.open(path, flags, 0o644)
     except FileExistsError as exc:
         raise KeystoreError(f"{path} exists; refusing to overwrite it") from exc
     with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump(
-            {
-                "format": CARD_FORMAT,
-                "name": card.name,
-                "role": card.role,
-                "identity_key": card.identity_key.hex(),
-                "encryption_key": card.encryption_key.hex(),
-            },
-            out,
-            indent=1,
-            ensure_ascii=False,
-        )
+        json.dump(data, out, indent=1, ensure_ascii=False, sort_keys=True)
         out.write("\n")
 
 
+def save_card(path: Path, card: TrusteeCard, *, force: bool = False) -> None:
+    """Write the signed public card (mode 0644: nothing secret); refuse to
+    overwrite unless ``force``."""
+    _save_public(path, {"format": CARD_FORMAT, "card": codec.to_wire(card)}, force=force)
+
+
 def load_card(path: Path) -> TrusteeCard:
-    """Read a public card; raises KeystoreError naming what is wrong."""
+    """Read a public card (its signature is checked by the caller, with
+    :func:`~kiemphieu.crypto.election.committee.verify_card`); raises
+    KeystoreError naming what is wrong."""
     data = _read(path, CARD_FORMAT)
-    name, role = data.get("name"), data.get("role", "")
-    if not isinstance(name, str) or not 1 <= len(name) <= 120:
-        raise KeystoreError(f"{path}: the name must be 1 to 120 characters")
-    if not isinstance(role, str) or len(role) > 120:
-        raise KeystoreError(f"{path}: the role must be at most 120 characters")
-    keys = []
-    for what in ("identity_key", "encryption_key"):
-        value = data.get(what)
-        try:
-            key = bytes.fromhex(value) if isinstance(value, str) else b""
-        except ValueError:
-            key = b""
-        if len(key) != 32:
-            raise KeystoreError(f"{path}: {what} is not 32 bytes of hex")
-        keys.append(key)
-    return TrusteeCard(name, role, keys[0], keys[1])
+    try:
+        return codec.from_wire(TrusteeCard, data.get("card"))
+    except DecodeError as exc:
+        raise KeystoreError(f"{path}: {exc}") from None
+
+
+# --- the registrar ------------------------------------------------------------
+
+
+def save_registrar_key(path: Path, seed: bytes, passphrase: str) -> None:
+    """Write the registrar's Ed25519 seed, locked with ``passphrase`` (mode 0600)."""
+    public = bytes(nacl.signing.SigningKey(seed).verify_key)
+    write_private(
+        path,
+        {"format": REGISTRAR_KEY_FORMAT, "identity_key": public.hex(), **_lock(seed, passphrase)},
+    )
+
+
+def load_registrar_key(path: Path, passphrase: str) -> bytes:
+    """The registrar's Ed25519 seed; KeystoreError for a wrong passphrase or damage."""
+    data = _read(path, REGISTRAR_KEY_FORMAT)
+    seed = _unlock(data, passphrase)
+    if len(seed) != 32:
+        raise KeystoreError("registrar key file holds a secret of the wrong size")
+    if bytes(nacl.signing.SigningKey(seed).verify_key).hex() != data.get("identity_key"):
+        raise KeystoreError("registrar key file's public key does not match its secret")
+    return seed
+
+
+def save_registrar_card(path: Path, card: Registrar) -> None:
+    _save_public(path, {"format": REGISTRAR_CARD_FORMAT, "card": codec.to_wire(card)}, force=False)
+
+
+def load_registrar_card(path: Path) -> Registrar:
+    data = _read(path, REGISTRAR_CARD_FORMAT)
+    try:
+        return codec.from_wire(Registrar, data.get("card"))
+    except DecodeError as exc:
+        raise KeystoreError(f"{path}: {exc}") from None

@@ -10,10 +10,13 @@ and a signature line for every committee member. The layout is in
 :mod:`.minutes_pdf`, the words in :mod:`.minutes_text`.
 
 What is printed is checked first, so a server cannot get a wrong figure onto
-paper unnoticed: the base hash is recomputed from the manifest and the key,
-the result is recomputed from the counts under the manifest's rules, and every
-tally-share document's signature is checked under its trustee's identity key.
-The share proofs and the decryption itself are not re-checked here.
+paper unnoticed: the base hash is recomputed from the manifest and the key
+ceremony, whose committee (each name and role signed by its member) is the
+one printed; the result is recomputed from the counts under the manifest's
+rules; every tally-share document's signature is checked under its trustee's
+identity key; and the close attestations are checked and must name the board
+printed, at least t of them. The share proofs and the decryption itself are
+not re-checked here (``kiemphieu verify`` does).
 """
 
 from __future__ import annotations
@@ -30,13 +33,15 @@ from typing import Any, TypeVar
 from reportlab.platypus.doctemplate import LayoutError
 
 from kiemphieu.crypto import codec
+from kiemphieu.crypto.election.attestation import BoardClose, CloseAttestation, agreeing
 from kiemphieu.crypto.election.ceremony import KeyCeremony
+from kiemphieu.crypto.election.committee import check_committee_shape, verify_card_signature
 from kiemphieu.crypto.election.context import base_hash
 from kiemphieu.crypto.election.credential import verify_signature
 from kiemphieu.crypto.election.manifest import Manifest
 from kiemphieu.crypto.election.result import ElectionResult, compute_result
 from kiemphieu.crypto.election.tally import TallyCounts
-from kiemphieu.crypto.election.trustee import SharePurpose, Trustee, TrusteeShares, shares_message
+from kiemphieu.crypto.election.trustee import SharePurpose, TrusteeShares, shares_message
 from kiemphieu.crypto.errors import KiemphieuCryptoError
 
 from . import minutes_text as tx
@@ -98,9 +103,15 @@ def fetch_minutes_data(
     if manifest.rules is None:
         raise BadReply("the manifest has no rules, so it has no result")
     ceremony = _decode(KeyCeremony, info.get("key_ceremony"), "the key ceremony")
-    fingerprint = base_hash(manifest, ceremony.key)
+    fingerprint = base_hash(manifest, ceremony)
     if _hex32(info.get("base_hash"), "the base hash") != fingerprint:
-        raise BadReply("the server's base hash is not the one of its manifest and key")
+        raise BadReply("the server's base hash is not the one of its manifest and key ceremony")
+    try:
+        check_committee_shape(ceremony.committee.trustees, ceremony.key.l)
+        for member in ceremony.committee.trustees:
+            verify_card_signature(member)
+    except KiemphieuCryptoError as exc:
+        raise BadReply(f"the committee: {exc}") from None
     size = info.get("board_size")
     if not isinstance(size, int) or isinstance(size, bool) or size < 0:
         raise BadReply("the board size is not a count")
@@ -119,10 +130,7 @@ def fetch_minutes_data(
     if again != result:
         raise BadReply("the result does not follow from the counts under the manifest's rules")
 
-    listed = client.get(api_path("elections", election_id, "trustees")).get("trustees")
-    if not isinstance(listed, list):
-        raise BadReply("the trustee list is not a list")
-    trustees = tuple(_decode(Trustee, t, f"trustee {i}") for i, t in enumerate(listed, 1))
+    trustees = ceremony.committee.trustees
     by_index = {t.index: t for t in trustees}
     log = client.get(api_path("elections", election_id, "shares")).get("shares")
     if not isinstance(log, list):
@@ -134,11 +142,11 @@ def fetch_minutes_data(
         if entry.get("valid") is not True:
             continue
         doc = _decode(TrusteeShares, entry.get("shares"), f"share document {n}")
-        member = by_index.get(doc.index)
-        if member is None or doc.election != fingerprint or doc.purpose is not SharePurpose.TALLY:
+        found = by_index.get(doc.index)
+        if found is None or doc.election != fingerprint or doc.purpose is not SharePurpose.TALLY:
             raise BadReply(f"share document {n} is not a tally share of this committee")
         try:
-            verify_signature(member.identity_key, shares_message(doc), doc.signature)
+            verify_signature(found.identity_key, shares_message(doc), doc.signature)
         except KiemphieuCryptoError:
             raise BadReply(
                 f"trustee {doc.index}'s tally shares: the signature does not verify"
@@ -148,8 +156,17 @@ def fetch_minutes_data(
         raise BadReply(
             f"{len(signed)} valid tally-share documents, {manifest.rules.threshold} needed"
         )
+    attestations = _attestations(
+        client, election_id, trustees, election_hash=fingerprint, size=size, head=head
+    )
+    if len(attestations) < manifest.rules.threshold:
+        raise BadReply(
+            f"{len(attestations)} trustees attested the closed board, "
+            f"{manifest.rules.threshold} needed"
+        )
     server_key = _hex32(client.get(api_path("server")).get("receipt_key"), "the receipt key")
     return MinutesData(
+        attestations=attestations,
         manifest=manifest,
         result=result,
         counts=counts,
@@ -162,6 +179,31 @@ def fetch_minutes_data(
         generated_at=now or datetime.now(UTC),
         receipt_key=server_key,
     )
+
+
+def _attestations(
+    client: ApiClient,
+    election_id: str,
+    trustees: tuple[Any, ...],
+    *,
+    election_hash: bytes,
+    size: int,
+    head: bytes | None,
+) -> tuple[CloseAttestation, ...]:
+    """The close attestations the server lists, each signed by its trustee and
+    naming the board printed (BadReply for any other)."""
+    items = client.get(api_path("elections", election_id, "attestations")).get("attestations")
+    if not isinstance(items, list):
+        raise BadReply("the attestation list is not a list")
+    docs = [_decode(CloseAttestation, a, f"attestation {i}") for i, a in enumerate(items, 1)]
+    if not docs:
+        return ()
+    first = docs[0]
+    close = BoardClose(size, first.ballots, first.roll_hash, head or b"")
+    good, problems = agreeing(docs, trustees, election_hash, close)
+    if problems:
+        raise BadReply(f"the close attestations: {problems[0]}")
+    return tuple(d for d in docs if d.index in good)
 
 
 # --- the verb -----------------------------------------------------------------

@@ -37,11 +37,13 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from kiemphieu.crypto.election.attestation import CloseAttestation
+from kiemphieu.crypto.election.committee import Trustee
 from kiemphieu.crypto.election.manifest import Manifest
 from kiemphieu.crypto.election.result import ElectionResult
 from kiemphieu.crypto.election.result import percent as share_of
 from kiemphieu.crypto.election.tally import TallyCounts
-from kiemphieu.crypto.election.trustee import Trustee, TrusteeShares
+from kiemphieu.crypto.election.trustee import TrusteeShares
 
 from . import minutes_text as tx
 from .fonts import PdfFonts, load_fonts
@@ -87,6 +89,8 @@ class MinutesData:
     server: str
     generated_at: datetime
     receipt_key: bytes | None = None
+    attestations: tuple[CloseAttestation, ...] = ()
+    """The trustees' close attestations of the board printed, by index."""
 
     @property
     def record_url(self) -> str:
@@ -248,6 +252,19 @@ def _verification(d: _Doc) -> list[Flowable]:
         [text_w + 6 * mm, QR_SIDE],
     )
     by_index = {m.index: m for m in data.trustees}
+    attested: list[list[Any]] = [
+        [_p(t[k], d.head) for k in ("col_index", "col_name", "col_key", "col_signature")]
+    ]
+    for att in data.attestations:
+        member = by_index.get(att.index)
+        attested.append(
+            [
+                _p(str(att.index), d.num),
+                _p(member.name if member else "?", d.cell),
+                _p(tx.fingerprint(member.identity_key) if member else "?", d.mono),
+                _p(tx.fingerprint(att.signature), d.mono),
+            ]
+        )
     rows: list[list[Any]] = [
         [_p(t[k], d.head) for k in ("col_index", "col_name", "col_key", "col_signature")]
     ]
@@ -262,12 +279,17 @@ def _verification(d: _Doc) -> list[Flowable]:
             ]
         )
     fp_w = 46 * mm
+    widths = [12 * mm, WIDTH - 12 * mm - 2 * fp_w, fp_w, fp_w]
     return [
         KeepTogether([_p(t["s4"], d.section), _p(t["verify_intro"], d.body), Spacer(1, 6), side]),
         Spacer(1, 8),
+        _p(t["attested_intro"], d.body),
+        Spacer(1, 4),
+        _grid(attested, widths),
+        Spacer(1, 8),
         _p(t["decrypted_intro"], d.body),
         Spacer(1, 4),
-        _grid(rows, [12 * mm, WIDTH - 12 * mm - 2 * fp_w, fp_w, fp_w]),
+        _grid(rows, widths),
         Spacer(1, 3),
         _p(t["fingerprint_note"], d.small),
     ]

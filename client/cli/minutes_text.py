@@ -85,6 +85,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "record": "Hồ sơ công khai",
         "generated": "Lập bằng kiemphieu lúc",
         "qr_caption": "Quét để mở hồ sơ công khai",
+        "attested_intro": (
+            "Các thành viên đã tự tính lại bảng công khai khi kết thúc bỏ phiếu và ký số xác "
+            "nhận số mục, số lá phiếu và mã băm đầu chuỗi nêu trên:"
+        ),
         "decrypted_intro": (
             "Các thành viên đã giải mã kết quả; mỗi người ký số phần giải mã của mình:"
         ),
@@ -164,6 +168,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "record": "Public record",
         "generated": "Made by kiemphieu at",
         "qr_caption": "Scan to open the public record",
+        "attested_intro": (
+            "Committee members who recomputed the public board at the close and signed its "
+            "number of entries, number of ballots and head hash given above:"
+        ),
         "decrypted_intro": (
             "Committee members who decrypted the result, each signing its part digitally:"
         ),

@@ -6,6 +6,12 @@ this module only opens the file (or downloads the URL to a temporary file,
 with a size cap), shows each check with its items passed and failed, draws a
 progress bar when stderr is a terminal, and picks the exit code:
 
+With ``--receipt FILE`` (repeatable) each voter's saved receipt is looked up
+on the record's board: found at its position under its head, and counted or
+superseded by a later ballot of the same credential; a receipt whose ballot
+is missing fails the check ``voter-receipts`` with a message the voter can
+show the committee.
+
 * 0: every check that applies ran and passed;
 * 5: the record fails verification (the failing checks are named);
 * 1: the file cannot be read or is not an election record;
@@ -31,9 +37,12 @@ from urllib.parse import urlsplit
 
 import requests
 
-from kiemphieu.crypto.errors import KiemphieuCryptoError, ParameterError, RecordError
+from kiemphieu.crypto import codec
+from kiemphieu.crypto.election.board import Receipt
+from kiemphieu.crypto.errors import DecodeError, KiemphieuCryptoError, ParameterError, RecordError
 from kiemphieu.crypto.primitives.paillier import KeyPolicy
 from kiemphieu.crypto.record.archive import RecordArchive
+from kiemphieu.crypto.record.receipts import GivenReceipt
 from kiemphieu.crypto.record.report import Status, VerificationReport
 from kiemphieu.crypto.record.verify import verify_record
 
@@ -71,6 +80,14 @@ def register(verbs: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         metavar="HEX",
         help="the server's receipt key as you know it (from your receipt, GET /api/server "
         "or the minutes): the record must be signed by it",
+    )
+    p.add_argument(
+        "--receipt",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help="a voter's saved receipt (JSON) to find on the board; repeatable",
     )
     p.add_argument(
         "--allow-test-keys",
@@ -184,6 +201,37 @@ def render(report: VerificationReport, out: TextIO) -> None:
         print("The record does NOT verify: checks that apply could not run.", file=out)
 
 
+def read_receipts(paths: list[Path]) -> list[GivenReceipt]:
+    """The receipts given with --receipt, each decoded strictly (LocalError naming the file)."""
+    out = []
+    for path in paths:
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise LocalError(f"cannot read {path}: {exc.strerror}") from None
+        try:
+            out.append(GivenReceipt(path.name, codec.loads(Receipt, raw.strip())))
+        except DecodeError as exc:
+            raise LocalError(f"{path} is not a receipt: {exc}") from None
+    return out
+
+
+def render_receipts(report: VerificationReport, out: TextIO) -> None:
+    """One line per receipt given: what the record says of it."""
+    if not report.receipts:
+        return
+    print("Receipts:", file=out)
+    for o in report.receipts:
+        mark = "OK  " if o.ok else "FAIL"
+        print(f"  {mark}  {o.label}: {o.status.value}, {o.detail}", file=out)
+        if not o.ok:
+            print(
+                f"          tracking code {o.tracking_code.hex()}: show this receipt and this "
+                "line to the counting committee",
+                file=out,
+            )
+
+
 def _server_key(text: str | None) -> bytes | None:
     if text is None:
         return None
@@ -200,6 +248,7 @@ def run(args: argparse.Namespace, *, stderr: TextIO | None = None) -> int:
         raise UsageError("--max-download must be at least 1 MiB")
     policy = KeyPolicy.TESTING if args.allow_test_keys else KeyPolicy.STANDARD
     expected = _server_key(args.server_key)
+    receipts = read_receipts(args.receipt)
     bar = ProgressBar(err) if err.isatty() and not args.json else None
     progress: Callable[[str, int, int], None] | None = bar
     with open_record(args.record, args.max_download * MIB, args.timeout) as stream:
@@ -217,6 +266,7 @@ def run(args: argparse.Namespace, *, stderr: TextIO | None = None) -> int:
                     dask=args.dask,
                     progress=progress,
                     receipt_key=expected,
+                    receipts=receipts,
                 )
             except ParameterError as exc:
                 raise UsageError(str(exc)) from None
@@ -230,6 +280,7 @@ def run(args: argparse.Namespace, *, stderr: TextIO | None = None) -> int:
         sys.stdout.write("\n")
     else:
         render(report, sys.stdout)
+        render_receipts(report, sys.stdout)
         print(f"Election fingerprint (H_E): {index.election.hex()}")
         print(f"Signed by the server key:   {index.receipt_key.hex()}")
     if report.ok:

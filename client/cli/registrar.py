@@ -8,12 +8,15 @@ a code is never listed on the server without its sheet:
 2. make N codes and derive their public keys;
 3. write ``credentials.pdf`` and ``credentials.csv`` (temporary file, fsync,
    rename; mode 0600; existing files are kept unless ``--force``);
-4. upload the public keys, in batches.
+4. upload the public keys, in batches;
+5. sign the roll with the registrar's key (registrar_keys.py): the server's
+   roll must be the roll signed before plus exactly these keys.
 
 If an upload fails, the server is asked which of the new keys it lists: none →
 the files are deleted; some → the files are rewritten with exactly the listed
 sheets; unknown (the server cannot be reached) → the files are kept and the
-registrar is told to check before handing any sheet out.
+registrar is told to check before handing any sheet out. If the signing
+step fails, ``credentials sign --sheets credentials.csv`` signs again later.
 """
 
 from __future__ import annotations
@@ -27,10 +30,12 @@ from pathlib import Path
 from typing import Any
 
 from kiemphieu.crypto import codec
+from kiemphieu.crypto.election.board import roll_hash
 from kiemphieu.crypto.election.credential import derive_key, new_code
 from kiemphieu.crypto.election.manifest import Manifest
 from kiemphieu.crypto.errors import DecodeError
 
+from . import registrar_keys
 from .connection import (
     ExitCode,
     LocalError,
@@ -44,6 +49,8 @@ from .connection import (
 )
 from .fonts import load_fonts, missing_glyphs
 from .http import ApiClient, BadReply, NetworkError, ServerError, api_path
+from .registrar_keys import election_registrar, open_registrar
+from .roll import RollRefused, fetch_roll, sign_new_roll
 from .sheets import Sheet, render_csv, render_pdf
 
 PDF_NAME = "credentials.pdf"
@@ -186,10 +193,19 @@ def issue(args: argparse.Namespace) -> int:
         raise UsageError(f"--batch-size must be between 1 and {SERVER_MAX_BATCH}")
     if args.first_sheet < 1:
         raise UsageError("--first-sheet must be 1 or more")
+    seed = open_registrar(args.registrar_key, args.passphrase_file)
     client = client_for(args, admin=True)
     folder: Path = args.out
     fonts = load_fonts(args.font_dir)
     manifest = fetch_manifest(client, args.election)
+    card = election_registrar(client, args.election, seed)
+    listed, signed = fetch_roll(client, args.election)
+    if listed and (signed is None or signed.roll_hash != roll_hash(listed)):
+        raise RollRefused(
+            f"the server lists {len(listed)} credentials that the registrar's last signature "
+            "does not cover; sign them first (kiemphieu credentials sign) or find out who "
+            "added them"
+        )
     if count > manifest.max_ballots:
         raise UsageError(f"the election's counters hold at most {manifest.max_ballots} ballots")
     missing = missing_glyphs(fonts.bold, manifest.title.vi + manifest.title.en)
@@ -234,7 +250,19 @@ def issue(args: argparse.Namespace) -> int:
     print(
         f"issued {sent} credentials for {manifest.election_id} (sheets {first}–{last}); "
         f"the server lists {total} in all\n"
-        f"  {paths[0]}\n  {paths[1]}\n"
+        f"  {paths[0]}\n  {paths[1]}"
+    )
+    try:
+        roll = sign_new_roll(client, manifest.election_id, card, seed, keys)
+    except (ServerError, NetworkError, BadReply) as exc:
+        return fail(
+            ExitCode.REFUSED if isinstance(exc, ServerError) else ExitCode.NETWORK,
+            f"the credentials are listed, but the roll is not signed ({exc}). The poll cannot "
+            f"open until it is: kiemphieu credentials sign --election {manifest.election_id} "
+            f"--registrar-key {args.registrar_key} --sheets {paths[1]}",
+        )
+    print(
+        f"the roll of {roll.count} credentials is signed by the registrar\n"
         "Print the sheets, hand one to each voter, then destroy these files."
     )
     return 0
@@ -299,6 +327,19 @@ def register(verbs: Any) -> None:
     )
     p.add_argument("--election", required=True, metavar="ID", help="the election id")
     p.add_argument("--count", required=True, type=int, metavar="N", help="how many voters")
+    p.add_argument(
+        "--registrar-key",
+        required=True,
+        type=Path,
+        metavar="FILE",
+        help="the registrar key file (kiemphieu registrar init), which signs the roll",
+    )
+    p.add_argument(
+        "--passphrase-file",
+        type=Path,
+        metavar="FILE",
+        help="read the registrar key's passphrase from FILE",
+    )
     p.add_argument("--out", required=True, type=Path, metavar="DIR", help="folder for the files")
     p.add_argument(
         "--force",
@@ -328,3 +369,4 @@ def register(verbs: Any) -> None:
     add_server_argument(p)
     add_token_argument(p)
     p.set_defaults(handler=guarded(issue))
+    registrar_keys.register(verbs, sub)

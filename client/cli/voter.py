@@ -1,9 +1,11 @@
 """``kiemphieu vote``: encrypt, prove, sign and cast a ballot, then check the receipt.
 
 The election is fetched from the server and checked here before anything is
-encrypted under its key: the key ceremony (modulus proof, verification keys,
-size under the key policy) and the base hash H_E recomputed from the manifest
-and the key must equal the server's. The credential code never leaves this
+encrypted under its key: the key ceremony (modulus and factor proofs, the
+committee's signed cards and Π^prm, verification keys, size under the key
+policy), the base hash H_E recomputed from the manifest and the key ceremony
+must equal the server's, and the roll must be the one the registrar signed,
+with this credential on it. The credential code never leaves this
 machine: only the ballot, signed with the key derived from it, is sent. The
 receipt must be signed by the server's receipt key and name this ballot's
 tracking code (docs/spec.md §8.9).
@@ -51,6 +53,7 @@ from .connection import (
     warn,
 )
 from .http import ApiClient, BadReply, ServerError, api_path
+from .roll import fetch_signed_roll
 
 INSECURE_WARNING = """\
 **********************************************************************
@@ -97,7 +100,7 @@ def election_from_summary(info: Mapping[str, Any], election_id: str, policy: Key
         raise BadReply("the key ceremony is for another election")
     try:
         verified = verify_key_ceremony(ceremony, policy)
-        ctx = ElectionContext(manifest, verified.key, policy)
+        ctx = ElectionContext(manifest, verified.ceremony, policy)
     except KiemphieuCryptoError as exc:
         raise BadReply(f"the election's key: {exc}") from None
     if info.get("base_hash") != ctx.hash.hex():
@@ -297,14 +300,19 @@ def vote(args: argparse.Namespace) -> int:
     ctx = election.context
     if election.state != "open":
         warn(f"the poll is {election.state}; the server will refuse the ballot")
+    given = parse_choices(ctx.manifest, args.choice or [])
     interactive = sys.stdin.isatty()
-    votes = complete_votes(
-        ctx.manifest,
-        parse_choices(ctx.manifest, args.choice or []),
-        _ask_stdin if interactive else None,
-    )
-    server_key = fetch_receipt_key(client)
+    if not interactive:  # every answer given: a missing one is a usage error, here
+        given = complete_votes(ctx.manifest, given, None)
     key = derive_key(code, ctx.election_id)
+    roll, _ = fetch_signed_roll(client, ctx.election_id, ctx.ceremony.committee.registrar)
+    if key.public not in roll:
+        raise UsageError(
+            "this code is not on the roll the registrar signed for this election; "
+            "check the code on your sheet and the election"
+        )
+    votes = complete_votes(ctx.manifest, given, _ask_stdin if interactive else None)
+    server_key = fetch_receipt_key(client)
     ballot = encrypt_ballot(ctx, key, votes)
     answer = client.post(
         api_path("elections", ctx.election_id, "ballots"), codec.dumps(ballot), idempotent=True

@@ -140,6 +140,11 @@ class Committee:
                      "--passphrase-file", self.secret)  # fmt: skip
             card = self.folder / f"trustee-{i}.pub.json"
             self.admin("trustee", "--election", ELECTION_ID, "--index", i, "--public", card)
+        registrar = self.folder / "registrar.json"
+        self.run("registrar", "init", "--name", "Vụ Tổ chức cán bộ", "--out", registrar,
+                 "--passphrase-file", self.secret)  # fmt: skip
+        self.admin("registrar", "--election", ELECTION_ID,
+                   "--public", self.folder / "registrar.pub.json")  # fmt: skip
         self.run("ceremony", "--server", self.url, "--token-file", self.token,
                  "--election", ELECTION_ID, "--out", self.folder / "ceremony",
                  "--bits", BITS)  # fmt: skip
@@ -147,7 +152,8 @@ class Committee:
             self.run("trustee", "check", *self.trustee_files(i))
         self.run("credentials", "issue", "--election", ELECTION_ID, "--count", voters,
                  "--out", self.folder / "sheets", "--server", self.url,
-                 "--token-file", self.token)  # fmt: skip
+                 "--token-file", self.token, "--registrar-key", registrar,
+                 "--passphrase-file", self.secret)  # fmt: skip
         self.admin("open", "--election", ELECTION_ID)
         with open(self.folder / "sheets" / "credentials.csv", newline="") as f:
             return [code for _, code in list(csv.reader(f))[1:]]

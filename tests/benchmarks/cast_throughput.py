@@ -64,18 +64,27 @@ from kiemphieu.crypto.election.board import (
     verify_chain,
     verify_receipt,
 )
-from kiemphieu.crypto.election.ceremony import publish
+from kiemphieu.crypto.election.ceremony import KeyCeremony, publish
+from kiemphieu.crypto.election.committee import (
+    Committee,
+    make_card,
+    make_registrar,
+    pedersen_binding,
+    place,
+)
 from kiemphieu.crypto.election.context import ElectionContext
 from kiemphieu.crypto.election.credential import derive_key, new_code
 from kiemphieu.crypto.election.manifest_toml import manifest_from_toml
-from kiemphieu.crypto.election.trustee import SharePurpose, Trustee, make_shares
+from kiemphieu.crypto.election.roll import sign_roll
+from kiemphieu.crypto.election.trustee import SharePurpose, make_shares
 from kiemphieu.crypto.primitives.paillier import KeyPolicy
+from kiemphieu.crypto.primitives.proofs.pedersen import RING_PEDERSEN_BITS, make_ring_pedersen
 from kiemphieu.crypto.primitives.threshold import Dealing, deal
 
 ELECTION_ID = "bench-cast"
 BITS = 3072
 ROWS = 5
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 TARGET_RATE = 40.0
 TARGET_P95 = 2.0
 
@@ -130,7 +139,8 @@ class Material:
     summoned: int
     dealing: Dealing
     identity_seeds: list[bytes]
-    encryption_keys: list[bytes]
+    ceremony: KeyCeremony
+    registrar_seed: bytes
     codes: list[str]
     ballots: list[bytes] = field(default_factory=list)
 
@@ -140,15 +150,15 @@ class Material:
 
     def context(self) -> ElectionContext:
         manifest = manifest_from_toml(self.manifest_toml)
-        return ElectionContext(manifest, self.dealing.public, KeyPolicy.STANDARD)
+        return ElectionContext(manifest, self.ceremony, KeyPolicy.STANDARD)
 
 
 _POOL_CTX: ElectionContext | None = None
 
 
-def _pool_init(manifest: str, dealing_public: Any) -> None:
+def _pool_init(manifest: str, ceremony: KeyCeremony) -> None:
     global _POOL_CTX  # noqa: PLW0603 - one context per pool process
-    _POOL_CTX = ElectionContext(manifest_from_toml(manifest), dealing_public, KeyPolicy.STANDARD)
+    _POOL_CTX = ElectionContext(manifest_from_toml(manifest), ceremony, KeyPolicy.STANDARD)
 
 
 def _encrypt(code: str) -> bytes:
@@ -179,19 +189,31 @@ def load_material(cache: Path, count: int, procs: int) -> Material:
                 saved["summoned"],
                 saved["dealing"],
                 saved["identity_seeds"],
-                saved["encryption_keys"],
+                saved["ceremony"],
+                saved["registrar_seed"],
                 saved["codes"],
             )
     if material is None:
         print(f"making a {BITS}-bit threshold key (safe primes; up to a few minutes)...")
         t0 = time.monotonic()
-        dealing = deal(ELECTION_ID, BITS, 3, 5, KeyPolicy.STANDARD)
+        seeds = [os.urandom(32) for _ in range(5)]
+        members = []
+        for i, seed in enumerate(seeds, start=1):
+            identity = bytes(nacl.signing.SigningKey(seed).verify_key)
+            params = make_ring_pedersen(RING_PEDERSEN_BITS, pedersen_binding(identity))
+            sealing = bytes(nacl.public.PrivateKey.generate().public_key)
+            members.append(place(i, make_card(seed, sealing, f"Thành viên {i}", "Ủy viên", params)))
+        registrar_seed = os.urandom(32)
+        committee = Committee(tuple(members), make_registrar(registrar_seed, "Registrar"))
+        verifiers = [m.pedersen for m in members]
+        dealing = deal(ELECTION_ID, BITS, 3, 5, KeyPolicy.STANDARD, verifiers=verifiers)
         print(f"  done in {time.monotonic() - t0:.0f} s")
         material = Material(
             summoned=max(count, 1000),
             dealing=dealing,
-            identity_seeds=[os.urandom(32) for _ in range(5)],
-            encryption_keys=[bytes(nacl.public.PrivateKey.generate().public_key) for _ in range(5)],
+            identity_seeds=seeds,
+            ceremony=publish(dealing, ELECTION_ID, committee),
+            registrar_seed=registrar_seed,
             codes=[],
         )
     # Ballots are bound to H_E (manifest and key): one file per base hash.
@@ -210,7 +232,7 @@ def load_material(cache: Path, count: int, procs: int) -> Material:
             ProcessPoolExecutor(
                 procs,
                 initializer=_pool_init,
-                initargs=(material.manifest_toml, material.dealing.public),
+                initargs=(material.manifest_toml, material.ceremony),
             ) as pool,
             ballots_file.open("ab") as out,
         ):
@@ -229,7 +251,8 @@ def _save(path: Path, material: Material) -> None:
         "summoned": material.summoned,
         "dealing": material.dealing,
         "identity_seeds": material.identity_seeds,
-        "encryption_keys": material.encryption_keys,
+        "ceremony": material.ceremony,
+        "registrar_seed": material.registrar_seed,
         "codes": material.codes,
     }
     tmp = path.with_suffix(".tmp")
@@ -314,20 +337,22 @@ def open_election(server: Server, material: Material, count: int) -> bytes:
     js = {"Content-Type": "application/json"}
     body = material.manifest_toml.encode()
     _expect(s.post(f"{base}/api/admin/elections", data=body, headers=toml), 201, "create")
-    for i, (seed, enc) in enumerate(
-        zip(material.identity_seeds, material.encryption_keys, strict=True), start=1
-    ):
-        ident = bytes(nacl.signing.SigningKey(seed).verify_key)
-        doc = codec.dumps(Trustee(i, f"Thành viên {i}", "Ủy viên", ident, enc))
+    committee = material.ceremony.committee
+    for member in committee.trustees:
         url = f"{base}/api/admin/elections/{ELECTION_ID}/trustees"
-        _expect(s.post(url, data=doc, headers=js), 201, f"trustee {i}")
-    ceremony = codec.dumps(publish(material.dealing, ELECTION_ID))
+        _expect(s.post(url, data=codec.dumps(member), headers=js), 201, f"trustee {member.index}")
+    url = f"{base}/api/admin/elections/{ELECTION_ID}/registrar"
+    _expect(s.post(url, data=codec.dumps(committee.registrar), headers=js), 201, "registrar")
+    ceremony = codec.dumps(material.ceremony)
     url = f"{base}/api/admin/elections/{ELECTION_ID}/keys"
     info = _expect(s.post(url, data=ceremony, headers=js), 200, "keys")
     base_hash = bytes.fromhex(info["base_hash"])
     keys = [derive_key(c, ELECTION_ID).public.hex() for c in material.codes[:count]]
     url = f"{base}/api/registrar/elections/{ELECTION_ID}/credentials"
     _expect(s.post(url, json={"credentials": keys}), 201, "credentials")
+    signed = sign_roll(material.registrar_seed, ELECTION_ID, [bytes.fromhex(k) for k in keys])
+    url = f"{base}/api/registrar/elections/{ELECTION_ID}/roll"
+    _expect(s.post(url, data=codec.dumps(signed), headers=js), 201, "roll")
     for share, seed in zip(material.dealing.shares, material.identity_seeds, strict=True):
         doc = make_shares(
             share, seed, base_hash, SharePurpose.TEST, (material.dealing.test_ciphertext,)

@@ -55,9 +55,11 @@ from typing import Any
 
 from gmpy2 import mpz, powmod
 
+from kiemphieu.client.cli import benchmarks
 from kiemphieu.client.cli.bench import machine
 from kiemphieu.client.cli.benchmarks import per_call
 from kiemphieu.crypto.election import ballot as bl
+from kiemphieu.crypto.election.ceremony import KeyCeremony, publish
 from kiemphieu.crypto.election.context import ElectionContext
 from kiemphieu.crypto.election.credential import derive_key, new_code
 from kiemphieu.crypto.election.manifest import (
@@ -69,7 +71,7 @@ from kiemphieu.crypto.election.manifest import (
 )
 from kiemphieu.crypto.errors import VerificationError
 from kiemphieu.crypto.primitives.paillier import KeyPolicy
-from kiemphieu.crypto.primitives.threshold import ThresholdPublicKey, deal
+from kiemphieu.crypto.primitives.threshold import deal
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -226,7 +228,7 @@ def stats(samples: list[float]) -> dict[str, float]:
 
 def measure_ours(
     election_id: str,
-    key: ThresholdPublicKey,
+    ceremony: KeyCeremony,
     policy: KeyPolicy,
     *,
     blank: bool,
@@ -236,7 +238,7 @@ def measure_ours(
 ) -> dict[str, Any]:
     """verify_ballot on each of ``count`` ballots; verify_ballots on the batch
     of all of them, ``batch_runs`` times (per ballot). Raises on a refusal."""
-    ctx = ElectionContext(compare_manifest(election_id, blank), key, policy)
+    ctx = ElectionContext(compare_manifest(election_id, blank), ceremony, policy)
     ballots = make_ballots(ctx, count, workers)
     cpu, wall = [], []
     for ballot in ballots:
@@ -396,14 +398,17 @@ def main(argv: list[str] | None = None) -> int:
         log(f"ElectionGuard: {_ms(eg['verify_cpu']['median'])} per ballot (median)")
         log(f"kiemphieu: dealing a {BITS}-bit key (KeyPolicy.STANDARD)")
         start = time.process_time()
-        dealing = deal(ELECTION_ID, BITS, 3, 5, KeyPolicy.STANDARD)
+        members, _ = benchmarks.committee(BITS, KeyPolicy.STANDARD, log)
+        verifiers = [m.pedersen for m in members.trustees]
+        dealing = deal(ELECTION_ID, BITS, 3, 5, KeyPolicy.STANDARD, verifiers=verifiers)
+        ceremony = publish(dealing, ELECTION_ID, members)
         deal_cpu = time.process_time() - start
         ours = {}
         for name, blank in VARIANTS.items():
             log(f"kiemphieu ({name}): making {args.ballots} ballots, then verifying")
             ours[name] = measure_ours(
                 ELECTION_ID,
-                dealing.public,
+                ceremony,
                 KeyPolicy.STANDARD,
                 blank=blank,
                 count=args.ballots,

@@ -65,6 +65,7 @@ TESTS = Path(__file__).resolve().parents[1]
 if str(TESTS) not in sys.path:  # run as a script: tests/support/record_factory.py
     sys.path.insert(0, str(TESTS))
 
+from support.committee import hold_ceremony, make_committee  # noqa: E402
 from support.record_factory import RecordBuilder, RecordOptions  # noqa: E402
 
 from kiemphieu.crypto.election.ballot import (  # noqa: E402
@@ -90,7 +91,8 @@ from kiemphieu.crypto.primitives.proofs.membership import (  # noqa: E402
     MembershipStatement,
     fiat_shamir,
 )
-from kiemphieu.crypto.primitives.threshold import Dealing, deal  # noqa: E402
+from kiemphieu.crypto.primitives.proofs.pedersen import RING_PEDERSEN_BITS  # noqa: E402
+from kiemphieu.crypto.primitives.threshold import Dealing  # noqa: E402
 from kiemphieu.crypto.primitives.transcript import CHALLENGE_BITS  # noqa: E402
 from kiemphieu.crypto.record.archive import RecordArchive  # noqa: E402
 from kiemphieu.crypto.record.documents import RecordState  # noqa: E402
@@ -316,7 +318,9 @@ def generate(
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
     primes = primes or safe_prime_pair(bits)
-    dealing = deal(election_id=ELECTION_ID, bits=bits, t=3, l=5, policy=policy, primes=primes)
+    pedersen = safe_prime_pair(bits if policy is KeyPolicy.TESTING else RING_PEDERSEN_BITS)
+    held = hold_ceremony(ELECTION_ID, make_committee(pedersen), primes)
+    dealing = held.dealing
     seconds["dealing"] = time.perf_counter() - t0
     voters = ballots - revotes
     manifest = bench_manifest(voters)
@@ -326,7 +330,7 @@ def generate(
     t0 = time.perf_counter()
     with out.open("wb") as stream:
         options = RecordOptions(voters=voters, state=RecordState.TALLIED, policy=policy)
-        builder = RecordBuilder(dealing, manifest, stream, options)
+        builder = RecordBuilder(held, manifest, stream, options)
         ctx = builder.ctx
         first_r_check(ctx, pool)
         jobs = _jobs(voters, ballots, revotes)

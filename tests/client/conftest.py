@@ -18,19 +18,21 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import nacl.public
+import nacl.pwhash
 import nacl.signing
 import pytest
 import requests
 
+from kiemphieu.client.cli import keystore
+from kiemphieu.client.cli.keystore import save_registrar_key
 from kiemphieu.client.cli.main import main
 from kiemphieu.crypto import codec
-from kiemphieu.crypto.election.ceremony import publish
-from kiemphieu.crypto.election.trustee import SharePurpose, Trustee, make_shares
-from kiemphieu.crypto.primitives.paillier import KeyPolicy
-from kiemphieu.crypto.primitives.threshold import deal
+from kiemphieu.crypto.election.trustee import SharePurpose, make_shares
 
+from ..support.committee import HeldCeremony, hold_ceremony
 from ..support.server_process import ServerProcess
+
+REGISTRAR_PASSPHRASE = "registrar passphrase for the tests"
 
 MANIFEST_TOML = """
 election_id = "{election_id}"
@@ -162,6 +164,16 @@ class Election:
     id: str
     live: Live
     folder: Path
+    held: HeldCeremony | None = None
+    registrar_key: Path | None = None
+    """The registrar's key file (its passphrase is in ``passphrase_file``)."""
+    passphrase_file: Path | None = None
+
+    def sign_roll(self, keys: list[bytes]) -> None:
+        """The registrar signs the roll ``keys`` (the whole list) and posts it."""
+        assert self.held is not None
+        doc = self.held.committee.sign_roll(self.id, keys)
+        self.live.post(f"/api/registrar/elections/{self.id}/roll", codec.dumps(doc), admin=True)
 
     def admin(self, cli, action: str, *rest: str | os.PathLike) -> Result:
         """``kiemphieu admin ACTION`` with the server and (but for status) the token."""
@@ -173,12 +185,14 @@ _counter = iter(range(1, 1_000_000))
 
 
 @pytest.fixture
-def new_election(live, cli, test_primes, tmp_path) -> Callable[..., Election]:
-    """An election in keys-published, ready to open once credentials are listed:
-    ``admin create`` and ``admin keys`` through the CLI, the key dealt for the
-    election's own id with the session's test primes; the committee's steps
-    (registering the trustees before the key, their test decryption after it)
-    over HTTP, as the trustees' own tools would."""
+def new_election(live, cli, test_primes, test_committee, tmp_path) -> Callable[..., Election]:
+    """An election in keys-published, ready to open once credentials are listed
+    and signed: ``admin create`` and ``admin keys`` through the CLI, the key
+    dealt for the election's own id with the session's test primes to the test
+    committee; the committee's steps (registering the trustees' signed cards and
+    the registrar's before the key, their test decryption after it) over HTTP,
+    as the trustees' own tools would. The registrar's key is written to a key
+    file, for ``credentials issue --registrar-key``."""
 
     def make(counter_bits: int = 24) -> Election:
         eid = f"cli-{os.getpid()}-{next(_counter)}"
@@ -189,16 +203,18 @@ def new_election(live, cli, test_primes, tmp_path) -> Callable[..., Election]:
         election = Election(eid, live, folder)
         r = election.admin(cli, "create", "--manifest", manifest)
         assert r.code == 0, r.err
-        dealing = deal(
-            election_id=eid, bits=512, t=3, l=5, policy=KeyPolicy.TESTING, primes=test_primes
-        )
-        identities = [nacl.signing.SigningKey.generate() for _ in dealing.shares]
-        for i, ident in enumerate(identities, start=1):
-            sealing = bytes(nacl.public.PrivateKey.generate().public_key)
-            member = Trustee(i, f"Thành viên {i}", "Ủy viên", bytes(ident.verify_key), sealing)
+        held = hold_ceremony(eid, test_committee, test_primes)
+        dealing = held.dealing
+        identities = [nacl.signing.SigningKey(m.identity_seed) for m in test_committee.members]
+        for member in test_committee.trustees:
             live.post(f"/api/admin/elections/{eid}/trustees", codec.dumps(member), admin=True)
+        live.post(
+            f"/api/admin/elections/{eid}/registrar",
+            codec.dumps(test_committee.registrar),
+            admin=True,
+        )
         ceremony = folder / "ceremony.json"
-        ceremony.write_bytes(codec.dumps(publish(dealing, eid)))
+        ceremony.write_bytes(codec.dumps(held.ceremony))
         r = election.admin(cli, "keys", "--election", eid, "--ceremony", ceremony)
         assert r.code == 0, r.err
         base_hash = bytes.fromhex(live.get(f"/api/elections/{eid}")["base_hash"])
@@ -207,6 +223,22 @@ def new_election(live, cli, test_primes, tmp_path) -> Callable[..., Election]:
                 share, bytes(ident), base_hash, SharePurpose.TEST, (dealing.test_ciphertext,)
             )
             live.post(f"/api/trustee/elections/{eid}/test-shares", codec.dumps(doc))
+        election.held = held
+        election.passphrase_file = folder / "registrar-passphrase"
+        election.passphrase_file.write_text(REGISTRAR_PASSPHRASE + "\n")
+        election.passphrase_file.chmod(0o600)
+        election.registrar_key = folder / "registrar.json"
+        save_registrar_key(
+            election.registrar_key, test_committee.registrar_seed, REGISTRAR_PASSPHRASE
+        )
         return election
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def cheap_registrar_kdf(monkeypatch):
+    """Argon2id at its minimum cost for the tests' key files (production limits:
+    tests/unit/test_keystore.py)."""
+    monkeypatch.setattr(keystore, "OPSLIMIT", nacl.pwhash.argon2id.OPSLIMIT_MIN)
+    monkeypatch.setattr(keystore, "MEMLIMIT", nacl.pwhash.argon2id.MEMLIMIT_MIN)

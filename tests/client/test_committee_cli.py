@@ -1,12 +1,15 @@
 """The counting committee through the CLI, against a real server process.
 
 A whole election: ``admin create``, ``trustee init`` ×5, ``admin trustee`` ×5,
-``ceremony`` (test-sized key), ``trustee check`` ×5, ``credentials issue``,
-``admin open``, votes and a revote, ``admin close``, ``trustee decrypt`` by
-exactly t = 3 of the 5, ``results`` equal to the ballots cast, and the counting
-minutes. Then the refusals: a tampered tally (decrypt exits 5 and posts
-nothing), a wrong key file, a ceremony with trustees missing, a tampered
-result. And ``demo --auto``'s own functions at test sizes.
+``registrar init``, ``admin registrar``, ``ceremony`` (test-sized key),
+``trustee check`` ×5, ``credentials issue`` (the registrar signs the roll),
+``admin open``, votes and a revote, ``admin close`` (the head to read aloud),
+``trustee attest`` and ``trustee decrypt`` by exactly t = 3 of the 5,
+``results`` equal to the ballots cast, and the counting minutes. Then the
+refusals: a tampered tally (decrypt exits 5 and posts nothing), a wrong key
+file, a ceremony with trustees missing, a tampered result, and a malicious
+server's attempts (tests/client/test_malicious_server.py). And ``demo
+--auto``'s own functions at test sizes.
 
 Argon2id runs at its minimum cost here (the key files are test files); the
 production limits are tested in tests/unit/test_keystore.py.
@@ -26,7 +29,7 @@ from pypdf import PdfReader
 
 from kiemphieu.client.cli import demo, keystore, recount
 from kiemphieu.client.cli.http import ApiClient, ServerError
-from kiemphieu.client.cli.registrar import listed_keys
+from kiemphieu.client.cli.roll import fetch_signed_roll
 from kiemphieu.client.cli.voter import fetch_election
 from kiemphieu.crypto.primitives.paillier import KeyPolicy
 
@@ -69,12 +72,20 @@ class Committee:
         assert self.admin("create", "--manifest", manifest).code == 0
         for i in range(1, trustees + 1):
             r = cli("trustee", "init", "--name", f"Thành viên {i}", "--role", "Ủy viên",
-                    "--out", self.key(i), "--passphrase-file", self.secret)  # fmt: skip
+                    "--out", self.key(i), "--passphrase-file", self.secret, INSECURE)  # fmt: skip
             assert r.code == 0, r.err
             assert "identity fingerprint" in r.out
             card = folder / f"trustee-{i}.pub.json"
-            r = self.admin("trustee", "--election", self.id, "--index", i, "--public", card)
+            r = self.admin("trustee", "--election", self.id, "--index", i, "--public", card,
+                           INSECURE)  # fmt: skip
             assert r.code == 0, r.err
+        self.registrar = folder / "registrar.json"
+        r = cli("registrar", "init", "--name", "Vụ Tổ chức cán bộ", "--out", self.registrar,
+                "--passphrase-file", self.secret)  # fmt: skip
+        assert r.code == 0, r.err
+        r = self.admin("registrar", "--election", self.id, "--public",
+                       folder / "registrar.pub.json")  # fmt: skip
+        assert r.code == 0, r.err
 
     def key(self, i):
         return self.folder / f"trustee-{i}.json"
@@ -91,23 +102,32 @@ class Committee:
                         self.live.token_file, "--election", self.id, "--out",
                         self.folder / "ceremony", INSECURE, "--bits", 512)  # fmt: skip
 
-    def trustee(self, action, i, key=None):
+    def trustee(self, action, i, *extra, key=None):
         return self.cli("trustee", action, "--server", self.live.url, "--election", self.id,
                         "--key", key or self.key(i), "--share", self.share(i),
-                        "--passphrase-file", self.secret, INSECURE)  # fmt: skip
+                        "--passphrase-file", self.secret, INSECURE, *extra)  # fmt: skip
+
+    def attest(self, i, *extra):
+        return self.cli("trustee", "attest", "--server", self.live.url, "--election", self.id,
+                        "--key", self.key(i), "--passphrase-file", self.secret, INSECURE,
+                        *extra)  # fmt: skip
+
+    def head(self):
+        return self.live.get(f"/api/elections/{self.id}")["board_head"]
 
     def open_with_voters(self, count=5):
         r = self.cli("credentials", "issue", "--election", self.id, "--count", count,
                      "--out", self.folder / "sheets", "--server", self.live.url,
-                     "--token-file", self.live.token_file)  # fmt: skip
+                     "--token-file", self.live.token_file, "--registrar-key", self.registrar,
+                     "--passphrase-file", self.secret)  # fmt: skip
         assert r.code == 0, r.err
         assert self.admin("open", "--election", self.id).code == 0
         with open(self.folder / "sheets" / "credentials.csv", newline="") as f:
             return [code for _, code in list(csv.reader(f))[1:]]
 
-    def vote(self, code, choices):
+    def vote(self, code, choices, *extra):
         argv = ["vote", "--server", self.live.url, "--election", self.id, INSECURE, "--code", code]
-        return self.cli(*argv, *[a for c in choices for a in ("--choice", c)])
+        return self.cli(*argv, *[a for c in choices for a in ("--choice", c)], *extra)
 
     def results(self, *extra):
         return self.cli("results", "--server", self.live.url, "--election", self.id,
@@ -124,12 +144,15 @@ def keyed(cli, live, folder) -> Committee:
     return c
 
 
-def closed(cli, live, folder) -> Committee:
+def closed(cli, live, folder, *, attested=(1, 2, 3, 4, 5)) -> Committee:
     c = keyed(cli, live, folder)
     codes = c.open_with_voters()
     for code, choices in zip(codes, BALLOTS, strict=False):
         assert c.vote(code, choices).code == 0
     assert c.admin("close", "--election", c.id).code == 0
+    for i in attested:
+        r = c.attest(i, "--head", c.head())
+        assert r.code == 0, r.err
     return c
 
 
@@ -165,18 +188,34 @@ def test_full_election_through_the_cli(cli, live, tmp_path):
         assert r.code == 0, r.err
         assert f"key share matches v_{i}" in r.out and "test-decryption share posted" in r.out
     codes = c.open_with_voters()
-    for code, choices in zip(codes, BALLOTS, strict=False):
-        assert c.vote(code, choices).code == 0
-    assert c.vote(codes[0], REVOTE).code == 0  # the revote counts, the first does not
+    receipts = [tmp_path / f"receipt-{i}.json" for i in range(len(BALLOTS) + 1)]
+    for code, choices, receipt in zip(codes, BALLOTS, receipts, strict=False):
+        assert c.vote(code, choices, "--receipt", receipt).code == 0
+    # the revote counts, the first does not
+    assert c.vote(codes[0], REVOTE, "--receipt", receipts[-1]).code == 0
 
     r = c.trustee("decrypt", 2)
     assert r.code == 3 and "decrypt after the close" in r.err  # still open
-    assert c.admin("close", "--election", c.id).code == 0
-    for i in (2, 4, 5):  # exactly t of the n
+    r = c.admin("close", "--election", c.id)
+    assert r.code == 0, r.err
+    head = c.head()
+    grouped = " ".join(head[i : i + 4] for i in range(0, 64, 4))
+    assert "READ ALOUD" in r.out and grouped[:39] in r.out and "ballots" in r.out
+    r = c.trustee("decrypt", 2)  # nobody attested yet and no head given
+    assert r.code == 5 and "only 0 of the t = 3" in r.err, r.err
+    for i in (2, 4):  # two trustees attest the head read aloud (spaces as read)
+        r = c.attest(i, "--head", grouped.upper())
+        assert r.code == 0, r.err
+        assert "close attestation signed and posted" in r.out
+    r = c.trustee("decrypt", 5, "--head", head)  # the third has the head read aloud
+    assert r.code == 0, r.err
+    for i in (2, 4):  # the two attested, and with trustee 5 they are t
         r = c.trustee("decrypt", i)
         assert r.code == 0, r.err
         assert "4 counted ballots" in r.out and "timings:" in r.out
     assert "the result is decrypted" in r.out
+    attested = live.get(f"/api/elections/{c.id}/attestations")["attestations"]
+    assert [a["index"] for a in attested] == [2, 4, 5]
 
     r = c.results("--json")
     assert r.code == 0, r.err
@@ -195,11 +234,22 @@ def test_full_election_through_the_cli(cli, live, tmp_path):
     assert r.code == 0 and "published" in r.out
     assert c.admin("publish", "--election", c.id).code == 3  # only once
 
+    # every voter's receipt against the record downloaded from the server
+    record = tmp_path / "record.zip"
+    r = cli("record", "download", "--server", live.url, "--election", c.id, "--out", record)
+    assert r.code == 0, r.err
+    given = [a for path in receipts for a in ("--receipt", path)]
+    r = cli("verify", record, "--allow-test-keys", *given)
+    assert r.code == 0, r.out + r.err
+    assert "OK    receipt-0.json: superseded" in r.out and "receipt-4.json: counted" in r.out
+    assert "PASS  close-attestations" in r.out and "PASS  roll-signature" in r.out
+
     pdf = tmp_path / "minutes.pdf"
     r = cli("minutes", "--server", live.url, "--election", c.id, "--out", pdf)
     assert r.code == 0, r.err
     text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(pdf).pages)
     assert "Nguyễn Văn An" in text
+    assert "ký số xác nhận số mục" in text  # the attestations are in the minutes
 
 
 def _tamper(monkeypatch, route: str, change) -> None:
@@ -244,7 +294,7 @@ def test_recount_refuses_a_broken_chain(cli, live, tmp_path):
     client = ApiClient(live.url)
     election = fetch_election(client, c.id, KeyPolicy.TESTING)
     board = recount.download_board(client, c.id)
-    roll = frozenset(listed_keys(client, c.id))
+    roll, _ = fetch_signed_roll(client, c.id, election.context.ceremony.committee.registrar)
     assert len(recount.verify_board(election, board, roll).counted) == 4
     dropped = recount.Board((*board.entries[:3], *board.entries[4:]), board.ballots)
     with pytest.raises(recount.Mismatch, match="chain"):
@@ -316,6 +366,7 @@ def test_demo_auto_at_test_sizes(live, tmp_path, capsys):
     assert set(setup.timings) >= {"ceremony", "checks", "voting", "decrypt trustee 5"}
     steps = demo.next_steps(setup)
     assert "kiemphieu trustee decrypt" in steps and str(setup.token_file) in steps
+    assert "kiemphieu trustee attest" in steps
     assert f"{live.url}/?election={eid}" in steps  # the booth
     assert "kiemphieu verify " in steps and "kiemphieu record download" in steps
 

@@ -13,6 +13,7 @@ import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
+import nacl.public
 import nacl.signing
 import pytest
 from pypdf import PdfReader
@@ -28,16 +29,19 @@ from kiemphieu.client.cli.minutes import (
 )
 from kiemphieu.crypto import codec
 from kiemphieu.crypto.election import ballot as bl
-from kiemphieu.crypto.election.ceremony import publish
+from kiemphieu.crypto.election.attestation import BoardClose, attest
+from kiemphieu.crypto.election.ceremony import KeyCeremony
+from kiemphieu.crypto.election.committee import Trustee, make_card, make_registrar
 from kiemphieu.crypto.election.context import ElectionContext, base_hash
 from kiemphieu.crypto.election.credential import derive_key, new_code
 from kiemphieu.crypto.election.manifest import BLANK, Choice, LocalizedText
 from kiemphieu.crypto.election.manifest_toml import manifest_from_toml
 from kiemphieu.crypto.election.result import compute_result
 from kiemphieu.crypto.election.tally import PartCounts, QuestionCounts, TallyCounts
-from kiemphieu.crypto.election.trustee import SharePurpose, Trustee, make_shares
+from kiemphieu.crypto.election.trustee import SharePurpose, make_shares
 from kiemphieu.crypto.primitives.paillier import KeyPolicy
-from kiemphieu.crypto.primitives.threshold import deal
+
+from ..support.committee import CommitteeSecrets, HeldCeremony, Member, hold_ceremony, make_pedersen
 
 SOURCE = (Path(__file__).parents[1] / "data" / "confidence.toml").read_text(encoding="utf-8")
 NAMES = ("Phạm Quốc Khánh", "Lê Thị Hoa", "Võ Minh Tuấn", "Đặng Thu Trang", "Bùi Văn Lợi")
@@ -51,16 +55,37 @@ def identities() -> list[nacl.signing.SigningKey]:
     return [nacl.signing.SigningKey(bytes([i]) * 32) for i in range(1, 6)]
 
 
-def committee(roles=ROLES) -> tuple[Trustee, ...]:
-    return tuple(
-        Trustee(i, NAMES[i - 1], roles[i - 1], bytes(k.verify_key), bytes([i]) * 32)
-        for i, k in enumerate(identities(), 1)
+def minutes_committee(primes, roles=ROLES) -> CommitteeSecrets:
+    """The minutes' committee: NAMES with ``roles``, identity seeds bytes([i]) * 32."""
+    members = []
+    for i, key in enumerate(identities(), 1):
+        seed = bytes(key)
+        card = make_card(
+            seed, bytes([i]) * 32, NAMES[i - 1], roles[i - 1], make_pedersen(seed, primes)
+        )
+        members.append(Member(i, seed, nacl.public.PrivateKey(bytes([i]) * 32), card))
+    registrar_seed = bytes([9]) * 32
+    return CommitteeSecrets(
+        tuple(members), registrar_seed, make_registrar(registrar_seed, "Vụ Tổ chức cán bộ")
     )
 
 
-def minutes_data(dealing, manifest, rows, *, issued=85, present=None, signers=(1, 3, 5)):
+def committee(primes, roles=ROLES) -> tuple[Trustee, ...]:
+    return minutes_committee(primes, roles).trustees
+
+
+@pytest.fixture(scope="module")
+def minutes_held(pedersen_primes, test_primes) -> HeldCeremony:
+    """A dealer ceremony to the minutes' committee for tests/data/confidence.toml."""
+    eid = manifest_from_toml(SOURCE).election_id
+    return hold_ceremony(eid, minutes_committee(pedersen_primes), test_primes)
+
+
+def minutes_data(held, manifest, rows, *, issued=85, present=None, signers=(1, 3, 5)):
     """MinutesData for ``rows`` = {question: [(part, slots), ...]} counted by 80 ballots."""
-    h = base_hash(manifest, dealing.public)
+    dealing = held.dealing
+    ceremony = dataclasses.replace(held.ceremony, election_id=manifest.election_id)
+    h = base_hash(manifest, ceremony)
     counts = TallyCounts(
         h,
         80,
@@ -82,8 +107,21 @@ def minutes_data(dealing, manifest, rows, *, issued=85, present=None, signers=(1
         for i in signers
     )
     when = datetime(2026, 12, 15, 10, 32, tzinfo=UTC)
+    close = BoardClose(87, 80, bytes(32), HEAD)
+    attested = tuple(attest(bytes(keys[i - 1]), h, i, close) for i in signers)
     return MinutesData(
-        manifest, result, counts, committee(), docs, h, 87, HEAD, SERVER, when, RECEIPT_KEY
+        manifest,
+        result,
+        counts,
+        held.committee.trustees,
+        docs,
+        h,
+        87,
+        HEAD,
+        SERVER,
+        when,
+        RECEIPT_KEY,
+        attested,
     )
 
 
@@ -97,8 +135,8 @@ def text_of(path: Path) -> tuple[str, list[str]]:
 
 
 @pytest.fixture(scope="module")
-def confidence(dealing):
-    return minutes_data(dealing, manifest_from_toml(SOURCE), CONFIDENCE_ROWS, present=82)
+def confidence(minutes_held):
+    return minutes_data(minutes_held, manifest_from_toml(SOURCE), CONFIDENCE_ROWS, present=82)
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
@@ -170,15 +208,17 @@ def test_dates_and_numbers_by_language():
         tx.text("fr")
 
 
-def test_chair_is_the_first_member_without_a_chair_role(dealing):
+def test_chair_is_the_first_member_without_a_chair_role(minutes_held, pedersen_primes):
     manifest = manifest_from_toml(SOURCE)
-    data = minutes_data(dealing, manifest, CONFIDENCE_ROWS)
-    plain = dataclasses.replace(data, trustees=committee(("Phó Trưởng ban", *["Ủy viên"] * 4)))
+    data = minutes_data(minutes_held, manifest, CONFIDENCE_ROWS)
+    plain = dataclasses.replace(
+        data, trustees=committee(pedersen_primes, ("Phó Trưởng ban", *["Ủy viên"] * 4))
+    )
     assert plain.chair is not None and plain.chair.index == 1
     assert [t.index for t in data.committee()] == [3, 1, 2, 4, 5]
 
 
-def test_long_tables_flow_across_pages_and_other_question_kinds(dealing, tmp_path):
+def test_long_tables_flow_across_pages_and_other_question_kinds(minutes_held, tmp_path):
     """45 people, a motion with a blank slot and a 1-to-3-of-4 election; no meeting."""
     base = manifest_from_toml(SOURCE)
     people = tuple(
@@ -229,7 +269,7 @@ max_choices = 3
         "motion": [("choice", (50, 25, 5))],
         "board": [(f"c{i}", (v,)) for i, v in enumerate((61, 40, 33, 70), 1)],
     }
-    data = minutes_data(dealing, manifest, rows)
+    data = minutes_data(minutes_held, manifest, rows)
     out = tmp_path / "long.pdf"
     render_minutes(data, out, "vi")
     text, pages = text_of(out)
@@ -288,7 +328,7 @@ class Canned:
         return self.answers[path]
 
 
-def canned(data, dealing, state="tallied"):
+def canned(data, held, state="tallied"):
     eid = data.manifest.election_id
     base = f"/api/elections/{eid}"
     signed = [
@@ -300,7 +340,7 @@ def canned(data, dealing, state="tallied"):
             "id": eid,
             "state": state,
             "manifest": codec.to_wire(data.manifest),
-            "key_ceremony": codec.to_wire(publish(dealing, eid)),
+            "key_ceremony": codec.to_wire(held.ceremony),
             "base_hash": data.base_hash.hex(),
             "board_size": data.board_size,
             "board_head": HEAD.hex(),
@@ -311,11 +351,13 @@ def canned(data, dealing, state="tallied"):
         },
         f"{base}/trustees": {"trustees": [codec.to_wire(t) for t in data.trustees]},
         f"{base}/shares": {"shares": signed},
+        f"{base}/attestations": {"attestations": [codec.to_wire(a) for a in data.attestations]},
         "/api/server": {"software": "kiemphieu", "receipt_key": RECEIPT_KEY.hex()},
     }
 
 
-def test_fetch_checks_what_it_prints(confidence, dealing):
+def test_fetch_checks_what_it_prints(confidence, minutes_held):
+    dealing = minutes_held
     eid = confidence.manifest.election_id
     got = fetch_minutes_data(Canned(canned(confidence, dealing)), eid, now=confidence.generated_at)
     assert got == confidence
@@ -349,33 +391,58 @@ def test_fetch_checks_what_it_prints(confidence, dealing):
     with pytest.raises(BadReply, match="2 valid tally-share documents, 3 needed"):
         fetch_minutes_data(Canned(answers), eid)
 
+    answers = canned(confidence, dealing)
+    answers[f"/api/elections/{eid}/attestations"]["attestations"].pop()
+    with pytest.raises(BadReply, match="2 trustees attested the closed board, 3 needed"):
+        fetch_minutes_data(Canned(answers), eid)
+
+    answers = canned(confidence, dealing)
+    answers[f"/api/elections/{eid}/attestations"]["attestations"][0]["head"] = "11" * 32
+    with pytest.raises(BadReply, match="close attestations"):
+        fetch_minutes_data(Canned(answers), eid)
+
+    answers = canned(confidence, dealing)
+    ceremony = answers[f"/api/elections/{eid}"]["key_ceremony"]
+    ceremony["committee"]["trustees"][1]["role"] = "Trưởng ban"  # and H_E moved to match
+    wire = codec.from_wire(KeyCeremony, ceremony)
+    answers[f"/api/elections/{eid}"]["base_hash"] = base_hash(confidence.manifest, wire).hex()
+    with pytest.raises(BadReply, match="not signed by its identity key"):
+        fetch_minutes_data(Canned(answers), eid)
+
 
 # --- the verb against a real server -------------------------------------------
 
 
-def test_minutes_verb_through_a_count(cli, live, test_primes, tmp_path):
-    """Create, committee, keys, credentials, test decryption, open, 3 ballots, close,
-    3 of 5 trustees decrypt; the verb refuses before the result (3), writes the
-    minutes after it, refuses to overwrite (2), and replaces with --force."""
+def test_minutes_verb_through_a_count(cli, live, pedersen_primes, test_primes, tmp_path):
+    """Create, committee, registrar, keys, credentials and the signed roll, test
+    decryption, open, 3 ballots, close, 3 of 5 trustees attest and decrypt; the
+    verb refuses before the result (3), writes the minutes after it, refuses to
+    overwrite (2), and replaces with --force."""
     eid = f"minutes-{os.getpid()}"
     manifest_file = tmp_path / "manifest.toml"
     manifest_file.write_text(SOURCE.replace('"tin-nhiem-2026"', f'"{eid}"'), encoding="utf-8")
     admin = ("--server", live.url, "--token-file", live.token_file)
     assert cli("admin", "create", *admin, "--manifest", manifest_file).code == 0
     keys = identities()
-    for member in committee():
+    held = hold_ceremony(eid, minutes_committee(pedersen_primes), test_primes)
+    dealing = held.dealing
+    for member in held.committee.trustees:
         live.post(f"/api/admin/elections/{eid}/trustees", codec.dumps(member), admin=True)
-    dealing = deal(
-        election_id=eid, bits=512, t=3, l=5, policy=KeyPolicy.TESTING, primes=test_primes
+    live.post(
+        f"/api/admin/elections/{eid}/registrar",
+        codec.dumps(held.committee.registrar),
+        admin=True,
     )
     ceremony = tmp_path / "ceremony.json"
-    ceremony.write_bytes(codec.dumps(publish(dealing, eid)))
+    ceremony.write_bytes(codec.dumps(held.ceremony))
     assert cli("admin", "keys", *admin, "--election", eid, "--ceremony", ceremony).code == 0
     info = live.get(f"/api/elections/{eid}")
     h = bytes.fromhex(info["base_hash"])
     voters = [derive_key(new_code(), eid) for _ in range(4)]
     body = json.dumps({"credentials": [v.public.hex() for v in voters]}).encode()
     live.post(f"/api/registrar/elections/{eid}/credentials", body, admin=True)
+    signed = held.committee.sign_roll(eid, [v.public for v in voters])
+    live.post(f"/api/registrar/elections/{eid}/roll", codec.dumps(signed), admin=True)
     for share, key in zip(dealing.shares, keys, strict=True):
         doc = make_shares(share, bytes(key), h, SharePurpose.TEST, (dealing.test_ciphertext,))
         live.post(f"/api/trustee/elections/{eid}/test-shares", codec.dumps(doc))
@@ -387,7 +454,7 @@ def test_minutes_verb_through_a_count(cli, live, test_primes, tmp_path):
 
     assert cli("admin", "open", *admin, "--election", eid).code == 0
     manifest = manifest_from_toml(manifest_file.read_text(encoding="utf-8"))
-    ctx = ElectionContext(manifest, dealing.public, KeyPolicy.TESTING)
+    ctx = ElectionContext(manifest, held.ceremony, KeyPolicy.TESTING)
     assert ctx.hash == h
     for voter, vote in zip(voters, [(0, 2), (0, None), (1, 2)], strict=False):
         live.post(
@@ -398,6 +465,13 @@ def test_minutes_verb_through_a_count(cli, live, test_primes, tmp_path):
     assert cli(*verb).code == 3  # closed, not yet decrypted
 
     packed = tuple(int(c, 16) for c in live.get(f"/api/elections/{eid}/tally")["packed"])
+    closed = live.get(f"/api/elections/{eid}")
+    close = BoardClose(
+        closed["board_size"], 3, signed.roll_hash, bytes.fromhex(closed["board_head"])
+    )
+    for i in (2, 3, 5):
+        att = attest(bytes(keys[i - 1]), h, i, close)
+        live.post(f"/api/trustee/elections/{eid}/attestations", codec.dumps(att))
     for i in (2, 3, 5):
         doc = make_shares(dealing.shares[i - 1], bytes(keys[i - 1]), h, SharePurpose.TALLY, packed)
         live.post(f"/api/trustee/elections/{eid}/tally-shares", codec.dumps(doc))

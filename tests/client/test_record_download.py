@@ -42,6 +42,7 @@ def closed_election(new_election, cli, live):
         f'{{"credentials":["{keys[0]}","{keys[1]}"]}}'.encode(),
         admin=True,
     )
+    election.sign_roll([bytes.fromhex(k) for k in keys])
     assert election.admin(cli, "open", "--election", election.id).code == 0
     choices = [a for c in CHOICES for a in ("--choice", c)]
     r = cli("vote", "--server", live.url, "--election", election.id,

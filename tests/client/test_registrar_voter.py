@@ -19,6 +19,7 @@ from pypdf import PdfReader
 
 from kiemphieu.client.cli import voter
 from kiemphieu.client.cli.http import ApiClient
+from kiemphieu.client.cli.keystore import save_registrar_key
 from kiemphieu.crypto import codec
 from kiemphieu.crypto.election.board import Receipt, verify_receipt
 from kiemphieu.crypto.election.credential import ALPHABET, derive_key, new_code
@@ -29,7 +30,9 @@ from .conftest import CHOICES
 def issue(cli, election, out, count=5, *extra):
     return cli("credentials", "issue", "--election", election.id, "--count", count,
                "--out", out, "--server", election.live.url,
-               "--token-file", election.live.token_file, *extra)  # fmt: skip
+               "--token-file", election.live.token_file,
+               "--registrar-key", election.registrar_key,
+               "--passphrase-file", election.passphrase_file, *extra)  # fmt: skip
 
 
 def cast(cli, election, code, *extra, choices=CHOICES, stdin=None):
@@ -119,9 +122,9 @@ def test_issue_open_vote_revote_close(cli, new_election, tmp_path):
     # A mistyped code is caught locally (check character): usage error.
     r = cast(cli, election, mistype(codes[2]))
     assert r.code == 2 and "check character" in r.err
-    # A valid code not on the list: refused by the server.
+    # A valid code not on the roll the registrar signed: refused here, nothing sent.
     r = cast(cli, election, new_code())
-    assert r.code == 3 and "not on the list" in r.err
+    assert r.code == 2 and "not on the roll the registrar signed" in r.err
 
     # The roll is closed once the poll is open: the server's 409, files removed.
     late = tmp_path / "late"
@@ -257,6 +260,7 @@ def test_partial_upload_keeps_exactly_the_listed_sheets(cli, new_election, tmp_p
     keys = [derive_key(new_code(), election.id).public.hex() for _ in range(250)]
     path = f"/api/registrar/elections/{election.id}/credentials"
     election.live.post(path, json.dumps({"credentials": keys}).encode(), admin=True)
+    election.sign_roll([bytes.fromhex(k) for k in keys])
     out = tmp_path / "partial"
     r = issue(cli, election, out, 10, "--batch-size", 3, "--first-sheet", 251)
     assert r.code == 3, r.err
@@ -271,8 +275,13 @@ def test_partial_upload_keeps_exactly_the_listed_sheets(cli, new_election, tmp_p
 
 def test_unknown_election_writes_nothing(cli, live, tmp_path):
     out = tmp_path / "none"
+    key, secret = tmp_path / "registrar.json", tmp_path / "secret"
+    save_registrar_key(key, bytes(32), "a registrar passphrase")
+    secret.write_text("a registrar passphrase\n")
+    secret.chmod(0o600)
     r = cli("credentials", "issue", "--election", "no-such-election", "--count", 1,
-            "--out", out, "--server", live.url, "--token-file", live.token_file)  # fmt: skip
+            "--out", out, "--server", live.url, "--token-file", live.token_file,
+            "--registrar-key", key, "--passphrase-file", secret)  # fmt: skip
     assert r.code == 3 and "not found" in r.err
     assert not out.exists() or not any(out.iterdir())
 

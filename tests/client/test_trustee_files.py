@@ -13,13 +13,14 @@ from kiemphieu.client.cli.connection import UsageError
 from kiemphieu.client.cli.demo_scenario import expected_slots, manifest_toml, random_votes
 from kiemphieu.client.cli.keystore import (
     KeystoreError,
-    TrusteeCard,
     card_path,
     fingerprint,
     load_card,
     save_card,
 )
+from kiemphieu.crypto.election.committee import CommitteeError, verify_card
 from kiemphieu.crypto.election.manifest_toml import manifest_from_toml
+from kiemphieu.crypto.primitives.paillier import KeyPolicy
 
 
 class _Terminal(io.StringIO):
@@ -52,20 +53,25 @@ def test_passphrase_needs_a_terminal_or_a_file(monkeypatch, tmp_path):
         passphrase.ask_passphrase("?", empty)
 
 
-def test_public_card_round_trip(tmp_path):
+def test_public_card_round_trip(tmp_path, test_committee):
     key = tmp_path / "an.json"
     assert card_path(key) == tmp_path / "an.pub.json"
     assert card_path(tmp_path / "an") == tmp_path / "an.pub.json"
-    card = TrusteeCard("Đỗ Thị Hương", "Trưởng ban", bytes(range(32)), bytes(32))
+    card = test_committee.members[0].card
     save_card(card_path(key), card)
     assert load_card(card_path(key)) == card
+    verify_card(load_card(card_path(key)), KeyPolicy.TESTING)
     with pytest.raises(KeystoreError, match="exists"):
         save_card(card_path(key), card)
     data = json.loads(card_path(key).read_text())
-    data["identity_key"] = "00"
+    data["card"]["identity_key"] = "00"
     card_path(key).write_text(json.dumps(data))
     with pytest.raises(KeystoreError, match="identity_key"):
         load_card(card_path(key))
+    data["card"]["identity_key"] = test_committee.members[1].card.identity_key.hex()
+    card_path(key).write_text(json.dumps(data))
+    with pytest.raises(CommitteeError, match="not signed"):  # a card with another's key
+        verify_card(load_card(card_path(key)), KeyPolicy.TESTING)
 
 
 def test_fingerprint_extends_the_minutes_one():

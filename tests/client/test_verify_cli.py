@@ -13,6 +13,7 @@ import zipfile
 import pytest
 
 from kiemphieu.client.cli.observer import ProgressBar
+from kiemphieu.crypto import codec
 from kiemphieu.crypto.canonical_json import canonical_bytes
 from kiemphieu.crypto.record.archive import RecordArchive
 from kiemphieu.crypto.record.report import CHECK_IDS
@@ -30,17 +31,17 @@ TEST_KEYS = "--allow-test-keys"
 
 
 @pytest.fixture(scope="module")
-def records(dealing, tmp_path_factory):
+def records(held, tmp_path_factory):
     """A valid tallied record (four ballots, one a revote) and one whose ballot
     at position 3 was changed
     (with the index's hash updated, so the change reaches the checks)."""
     folder = tmp_path_factory.mktemp("records")
-    manifest = with_rules(make_manifest(), dealing)
-    data, summary = record_bytes(
-        dealing, manifest, sample_casts(manifest, 3), RecordOptions(voters=3)
-    )
+    manifest = with_rules(make_manifest(), held)
+    data, summary = record_bytes(held, manifest, sample_casts(manifest, 3), RecordOptions(voters=3))
     good = folder / "good.zip"
     good.write_bytes(data)
+    for i, receipt in enumerate(summary.receipts):
+        (folder / f"receipt-{i}.json").write_bytes(codec.dumps(receipt) + b"\n")
     src = zipfile.ZipFile(io.BytesIO(data))
     files = {i.filename: src.read(i) for i in src.infolist()}
     segment = json.loads(files["board/000000.json"])
@@ -58,8 +59,10 @@ def test_valid_record_exits_0_and_lists_every_check(cli, records):
     r = cli("verify", records[0], TEST_KEYS)
     assert r.code == 0, r.err
     for check in CHECK_IDS:
-        assert f"PASS  {check} " in r.out
-    assert "Checks run: 20 of 20." in r.out
+        if check != "voter-receipts":
+            assert f"PASS  {check} " in r.out
+    assert "SKIP  voter-receipts" in r.out and "no receipt was given" in r.out
+    assert f"Checks run: {len(CHECK_IDS) - 1} of {len(CHECK_IDS)}." in r.out
     assert "\r" not in r.err  # no progress bar when stderr is not a terminal
 
 
@@ -178,3 +181,36 @@ def test_server_key_pins_the_signer(cli, records):
     assert r.code == 5
     assert "signed by another key than expected" in r.out
     assert cli("verify", good, TEST_KEYS, "--server-key", "zz").code == 2
+
+
+def test_receipts_are_found_counted_or_superseded(cli, records):
+    good = records[0]
+    folder = good.parent
+    given = [a for i in range(4) for a in ("--receipt", folder / f"receipt-{i}.json")]
+    r = cli("verify", good, TEST_KEYS, *given)
+    assert r.code == 0, r.err
+    assert "PASS  voter-receipts" in r.out
+    assert "OK    receipt-0.json: superseded" in r.out and "last-counts" in r.out
+    assert "OK    receipt-3.json: counted" in r.out
+    report = json.loads(cli("verify", good, TEST_KEYS, "--json", *given).out)
+    assert [o["status"] for o in report["receipts"]] == [
+        "superseded",
+        "counted",
+        "counted",
+        "counted",
+    ]
+
+
+def test_a_receipt_the_record_does_not_keep_fails_clearly(cli, records, tmp_path):
+    good = records[0]
+    receipt = json.loads((good.parent / "receipt-1.json").read_text())
+    receipt["position"] = 40  # the server signed for a position past the board's end
+    forged = tmp_path / "mine.json"
+    forged.write_text(json.dumps(receipt))
+    r = cli("verify", good, TEST_KEYS, "--receipt", forged)
+    assert r.code == 5
+    assert "FAIL  mine.json: invalid" in r.out  # not signed so: the signature fails
+    junk = tmp_path / "junk.json"
+    junk.write_text("{}")
+    r = cli("verify", good, TEST_KEYS, "--receipt", junk)
+    assert r.code == 1 and "junk.json is not a receipt" in r.err

@@ -62,10 +62,10 @@ def test_manifest_shape(compare, election_id):
         assert all(q.kind.value == "single" and q.slots == k for q in manifest.questions)
 
 
-def test_measure_ours_on_a_test_key(compare, election_id, threshold_key):
+def test_measure_ours_on_a_test_key(compare, election_id, key_ceremony):
     result = compare.measure_ours(
         election_id,
-        threshold_key,
+        key_ceremony,
         KeyPolicy.TESTING,
         blank=True,
         count=2,

@@ -1,0 +1,165 @@
+"""The registrar's key: ``kiemphieu registrar init`` and the signing step of
+``kiemphieu credentials issue|sign`` (docs/spec.md §8.12; docs/cli.md).
+
+The registrar (the personnel office) holds an Ed25519 key of its own, made
+here and locked with a passphrase; its public card is registered with the
+election before the key ceremony, which binds it into H_E. The server never
+holds the key: it stores the registrar's signatures on the roll, and the poll
+opens only when the latest one covers exactly the credentials listed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import nacl.utils
+
+from kiemphieu.crypto import codec
+from kiemphieu.crypto.election.committee import Registrar, make_registrar
+from kiemphieu.crypto.election.credential import CredentialCodeError, derive_key
+from kiemphieu.crypto.election.roll import SignedRoll
+from kiemphieu.crypto.errors import DecodeError
+
+from .connection import LocalError, add_server_argument, add_token_argument, client_for, guarded
+from .http import ApiClient, BadReply, api_path
+from .keystore import (
+    KeystoreError,
+    card_path,
+    fingerprint,
+    load_registrar_key,
+    save_registrar_card,
+    save_registrar_key,
+)
+from .passphrase import ask_passphrase, new_passphrase
+from .roll import RollRefused, sign_new_roll
+
+
+def init_registrar(path: Path, name: str, passphrase: str) -> Registrar:
+    """Make the registrar's key, write the locked key file and the signed card."""
+    card_file = card_path(path)
+    if card_file.exists():
+        raise LocalError(f"{card_file} exists; refusing to overwrite it")
+    seed = nacl.utils.random(32)
+    card = make_registrar(seed, name)
+    try:
+        save_registrar_key(path, seed, passphrase)
+        save_registrar_card(card_file, card)
+    except (KeystoreError, OSError) as exc:
+        raise LocalError(str(exc)) from None
+    return card
+
+
+def open_registrar(path: Path, passphrase_file: Path | None) -> bytes:
+    passphrase = ask_passphrase("Passphrase of the registrar key file: ", passphrase_file)
+    try:
+        return load_registrar_key(path, passphrase)
+    except KeystoreError as exc:
+        raise LocalError(f"{path}: {exc}") from None
+
+
+def election_registrar(client: ApiClient, election_id: str, seed: bytes) -> Registrar:
+    """The registrar card the server lists for the election, which must be this
+    key's (RollRefused otherwise: someone else would vouch for the roll)."""
+    raw = client.get(api_path("elections", election_id, "registrar")).get("registrar")
+    try:
+        card = None if raw is None else codec.from_wire(Registrar, raw)
+    except DecodeError as exc:
+        raise BadReply(f"the registrar's card: {exc}") from None
+    mine = make_registrar(seed, "x").identity_key
+    if card is None:
+        raise RollRefused(
+            "the election has no registrar yet: the administrator registers your card "
+            "(kiemphieu admin registrar) before you issue credentials"
+        )
+    if card.identity_key != mine:
+        raise RollRefused("the election's registrar is another key than this one")
+    return card
+
+
+def sign_issued(
+    client: ApiClient, election_id: str, seed: bytes, issued: Sequence[bytes]
+) -> SignedRoll:
+    """Sign the roll after issuing ``issued`` (see :func:`~.roll.sign_new_roll`)."""
+    card = election_registrar(client, election_id, seed)
+    return sign_new_roll(client, election_id, card, seed, issued)
+
+
+def keys_from_csv(paths: Sequence[Path], election_id: str) -> list[bytes]:
+    """The credential public keys of the codes in credentials.csv files."""
+    keys: list[bytes] = []
+    for path in paths:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise LocalError(f"cannot read {path}: {exc.strerror}") from None
+        rows = list(csv.DictReader(io.StringIO(text)))
+        if not rows or "code" not in rows[0]:
+            raise LocalError(f"{path} is not a credentials.csv (sheet,code)")
+        for number, row in enumerate(rows, start=2):
+            try:
+                keys.append(derive_key(row["code"], election_id).public)
+            except CredentialCodeError as exc:
+                raise LocalError(f"{path}, line {number}: {exc}") from None
+    return keys
+
+
+def init_verb(args: argparse.Namespace) -> int:
+    passphrase = new_passphrase(f"the registrar ({args.out})", args.passphrase_file)
+    card = init_registrar(args.out, args.name, passphrase)
+    print(
+        f"registrar key written to {args.out} (locked with the passphrase)\n"
+        f"signed public card for the administrator: {card_path(args.out)}\n"
+        f"key fingerprint: {fingerprint(card.identity_key)}\n"
+        "Give the card to the administrator and compare the fingerprint by voice."
+    )
+    return 0
+
+
+def sign_verb(args: argparse.Namespace) -> int:
+    seed = open_registrar(args.registrar_key, args.passphrase_file)
+    client = client_for(args, admin=True)
+    issued = keys_from_csv(args.sheets, args.election)
+    signed = sign_issued(client, args.election, seed, issued)
+    print(f"the roll of {signed.count} credentials is signed by the registrar")
+    return 0
+
+
+def register(verbs: Any, credentials: Any) -> None:
+    """Add ``registrar init`` and ``credentials sign`` to the CLI."""
+    parser = verbs.add_parser("registrar", help="the registrar's key (personnel office)")
+    sub = parser.add_subparsers(dest="registrar_verb", metavar="ACTION", required=True)
+    p = sub.add_parser("init", help="make the registrar's key and signed public card")
+    p.add_argument("--name", required=True, help="the registrar's name (the office)")
+    p.add_argument("--out", required=True, type=Path, metavar="FILE", help="the key file to write")
+    p.add_argument(
+        "--passphrase-file", type=Path, metavar="FILE", help="read the passphrase from FILE"
+    )
+    p.set_defaults(handler=guarded(init_verb))
+    text = (
+        "sign the roll again: the credentials signed before plus the codes of the given "
+        "credentials.csv files (after an issue whose signing step failed)"
+    )
+    p = credentials.add_parser("sign", help=text, description=text)
+    p.add_argument("--election", required=True, metavar="ID", help="the election id")
+    p.add_argument(
+        "--registrar-key", required=True, type=Path, metavar="FILE", help="the registrar key file"
+    )
+    p.add_argument(
+        "--sheets",
+        required=True,
+        nargs="+",
+        type=Path,
+        metavar="CSV",
+        help="the credentials.csv files of the credentials issued since the last signature",
+    )
+    p.add_argument(
+        "--passphrase-file", type=Path, metavar="FILE", help="read the passphrase from FILE"
+    )
+    add_server_argument(p)
+    add_token_argument(p)
+    p.set_defaults(handler=guarded(sign_verb))

@@ -1,0 +1,244 @@
+"""Issue 10's attacks by a server that lies, played through the real CLI against a
+real server process whose answers are rewritten on their way to the client (as
+a malicious server would send them). Each attack is shown in the shape that
+worked before (what the server sends) and refused now, with nothing posted.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import secrets
+
+import gmpy2
+import pytest
+import requests
+
+from kiemphieu.client.cli.http import ApiClient
+from kiemphieu.crypto import codec
+from kiemphieu.crypto.election.ceremony import KeyCeremony
+from kiemphieu.crypto.election.context import ElectionContext
+from kiemphieu.crypto.election.credential import derive_key, new_code
+from kiemphieu.crypto.election.manifest import Manifest
+from kiemphieu.crypto.primitives.paillier import KeyPolicy
+from kiemphieu.crypto.primitives.proofs import factor
+from kiemphieu.crypto.primitives.proofs.modulus import prove_modulus
+
+from ..support.committee import hold_ceremony
+from .test_committee_cli import BALLOTS, Committee, cheap_kdf, closed, keyed  # noqa: F401
+
+
+def rewrite(monkeypatch, route: str, change) -> None:
+    """The CLI sees ``change(answer)`` for every GET whose path ends in ``route``."""
+    real = ApiClient.get
+
+    def get(self, path):
+        answer = real(self, path)
+        return change(copy.deepcopy(answer)) if path.split("?")[0].endswith(route) else answer
+
+    monkeypatch.setattr(ApiClient, "get", get)
+
+
+def rehash(summary: dict) -> dict:
+    """Move the summary's base hash to match its (changed) key ceremony, as a
+    server that changes the ceremony would."""
+    manifest = codec.from_wire(Manifest, summary["manifest"])
+    ceremony = codec.from_wire(KeyCeremony, summary["key_ceremony"])
+    summary["base_hash"] = ElectionContext(manifest, ceremony, KeyPolicy.TESTING).hash.hex()
+    return summary
+
+
+def posted_shares(live, eid) -> list:
+    return live.get(f"/api/elections/{eid}/shares")["shares"]
+
+
+def test_trustee_check_is_no_decryption_oracle(cli, live, tmp_path, monkeypatch):
+    """Point 1: after the poll opened, the server serves the ceremony with c_T
+    replaced by a voter's ciphertext (and says it is keyed again, board empty)
+    and asks the trustees to re-run the check. Before, they posted a share of
+    that ciphertext. Now the share file pins H_E: refused, nothing posted."""
+    c = keyed(cli, live, tmp_path)
+    codes = c.open_with_voters()
+    assert c.vote(codes[0], BALLOTS[0]).code == 0
+    board = live.get(f"/api/elections/{c.id}/board?start=2&limit=1")["entries"][0]
+    voter_ciphertext = board["ballot"]["answers"][0]["ciphertexts"][0]
+    before = posted_shares(live, c.id)
+
+    def oracle(summary):
+        summary["key_ceremony"]["test_ciphertext"] = voter_ciphertext
+        summary.update(state="keys-published", board_size=0, board_head=None)
+        return rehash(summary)
+
+    with monkeypatch.context() as patch:
+        rewrite(patch, f"/elections/{c.id}", oracle)
+        r = c.trustee("check", 1)
+    assert r.code == 5, r.err
+    assert "another key ceremony than the one your share was dealt in" in r.err
+    # the honest ceremony, but the poll is open: no test decryption either
+    r = c.trustee("check", 2)
+    assert r.code == 3 and "keyed and not yet open" in r.err
+    assert posted_shares(live, c.id) == before
+
+
+def test_renamed_committee_member_is_refused(cli, live, tmp_path, monkeypatch):
+    """Point 6: the server names another chair (a changed role) and moves H_E to
+    match; the card is the member's signature, so every checker refuses."""
+    c = keyed(cli, live, tmp_path)
+    codes = c.open_with_voters()
+
+    def chair(summary):
+        summary["key_ceremony"]["committee"]["trustees"][2]["role"] = "Trưởng ban kiểm phiếu"
+        return rehash(summary)
+
+    with monkeypatch.context() as patch:
+        rewrite(patch, f"/elections/{c.id}", chair)
+        r = c.vote(codes[0], BALLOTS[0])
+        assert r.code == 5 and "trustee 3: the card is not signed" in r.err, r.err
+        r = c.trustee("check", 3)
+        assert r.code == 5 and "not signed by its identity key" in r.err
+    assert live.get(f"/api/elections/{c.id}/turnout")["ballots"] == 0
+
+
+def test_puppet_credentials_are_refused(cli, live, tmp_path, monkeypatch):
+    """Point 2: the server lists credentials of its own (with known votes) beside
+    the voters'. The registrar's signature covers another roll: the voter's tool,
+    the trustees' attest and decrypt refuse; nothing is decrypted."""
+    c = closed(cli, live, tmp_path, attested=())
+    puppet = derive_key(new_code(), c.id).public.hex()
+
+    def with_puppet(answer):
+        answer["credentials"] = sorted([*answer["credentials"], puppet])
+        return answer
+
+    with monkeypatch.context() as patch:
+        rewrite(patch, "/credentials", with_puppet)
+        r = c.attest(1, "--head", c.head())
+        assert r.code == 5 and "not the registrar's roll" in r.err, r.err
+        r = c.trustee("decrypt", 1, "--head", c.head())
+        assert r.code == 5 and "not the registrar's roll" in r.err, r.err
+    assert [s for s in posted_shares(live, c.id) if s["purpose"] == "tally"] == []
+    assert live.get(f"/api/elections/{c.id}/attestations")["attestations"] == []
+
+
+def test_another_board_than_the_rooms_is_refused(cli, live, tmp_path, monkeypatch):
+    """Pin the close: a head that is not the one read aloud is refused by
+    attest and decrypt; a trustee shown another board cannot get its
+    attestation stored (the server keeps only its own board's)."""
+    c = closed(cli, live, tmp_path, attested=())
+    wrong = "ab" * 32
+    r = c.attest(1, "--head", wrong)
+    assert r.code == 5 and "shows you another board than the room's" in r.err
+    r = c.trustee("decrypt", 1, "--head", wrong)
+    assert r.code == 5 and "another board than the room's" in r.err
+    r = c.trustee("decrypt", 1)  # no head and no attestation: refused
+    assert r.code == 5 and "only 0 of the t = 3" in r.err
+    assert live.get(f"/api/elections/{c.id}/attestations")["attestations"] == []
+    assert [s for s in posted_shares(live, c.id) if s["purpose"] == "tally"] == []
+
+
+def _blum_prime(bits: int) -> int:
+    while True:
+        x = int(gmpy2.next_prime(secrets.randbits(bits) | (1 << (bits - 1))))
+        if x % 4 == 3 and x.bit_length() == bits:
+            return x
+
+
+@pytest.fixture(scope="module")
+def lopsided() -> tuple[int, int]:
+    """A 3072-bit n = (20-bit prime)·(3052-bit prime), both ≡ 3 (mod 4)."""
+    small = _blum_prime(20)
+    while True:
+        big = _blum_prime(3052)
+        if (small * big).bit_length() == 3072 and (big - 1) % small:
+            return small, big
+
+
+def test_lopsided_modulus_is_refused_by_the_server_and_the_voter(
+    cli, live, tmp_path, monkeypatch, lopsided
+):
+    """Point 4: a dealer publishes n = (20-bit prime)·(3052-bit prime) with a
+    valid modulus proof; it cannot make the factor proofs, so the server
+    refuses the key, and a voter's tool refuses it when a server serves it."""
+    small, big = lopsided
+    n = small * big
+    c = keyed(cli, live, tmp_path)
+    summary = live.get(f"/api/elections/{c.id}")
+    honest = codec.from_wire(KeyCeremony, summary["key_ceremony"])
+    bad = dataclasses.replace(
+        honest,
+        key=dataclasses.replace(honest.key, n=n),
+        modulus_proof=prove_modulus(small, big, c.id),
+        factor_proofs=tuple(
+            factor._prove(small, big, m.pedersen, [c.id, m.index])
+            for m in honest.committee.trustees
+        ),
+    )
+    other = c.id + "-x"
+    manifest = tmp_path / "manifest-x.toml"
+    manifest.write_text((tmp_path / "manifest.toml").read_text().replace(c.id, other))
+    assert c.admin("create", "--manifest", manifest).code == 0
+    r = requests.post(
+        f"{live.url}/api/admin/elections/{other}/keys",
+        data=codec.dumps(dataclasses.replace(bad, election_id=other)),
+        headers={"Authorization": f"Bearer {live.token}", "Content-Type": "application/json"},
+        timeout=60,
+    )
+    assert r.status_code in (400, 409), r.text  # 409: no committee registered for it
+    codes = c.open_with_voters()
+
+    def serve_bad(answer):
+        answer["key_ceremony"] = codec.to_wire(bad)
+        return rehash(answer)
+
+    with monkeypatch.context() as patch:
+        rewrite(patch, f"/elections/{c.id}", serve_bad)
+        r = c.vote(codes[0], BALLOTS[0])
+    assert r.code == 5 and "factor of n is too small" in r.err, r.err
+
+
+def test_lopsided_ceremony_is_refused_on_publish(server_with_committee, lopsided):
+    """The same ceremony posted to an election whose committee is registered:
+    the server names the factor proof."""
+    post, ceremony, eid = server_with_committee
+    small, big = lopsided
+    bad = dataclasses.replace(
+        ceremony,
+        key=dataclasses.replace(ceremony.key, n=small * big),
+        modulus_proof=prove_modulus(small, big, eid),
+        factor_proofs=tuple(
+            factor._prove(small, big, m.pedersen, [eid, m.index])
+            for m in ceremony.committee.trustees
+        ),
+    )
+    r = post(bad)
+    assert r.status_code == 400 and "factor of n is too small" in r.json()["message"]
+    assert post(ceremony).status_code == 200  # the honest one goes in
+
+
+@pytest.fixture
+def server_with_committee(live, cli, new_election, test_primes):
+    """An election in draft with its committee and registrar registered (the
+    conftest's election, before its key), and a way to post a key ceremony."""
+    election = new_election()
+    eid = election.id + "-fresh"
+    manifest = election.folder / "manifest.toml"
+    fresh = election.folder / "fresh.toml"
+    fresh.write_text(manifest.read_text().replace(election.id, eid))
+    assert election.admin(cli, "create", "--manifest", fresh).code == 0
+    held = election.held
+    for member in held.committee.trustees:
+        live.post(f"/api/admin/elections/{eid}/trustees", codec.dumps(member), admin=True)
+    live.post(
+        f"/api/admin/elections/{eid}/registrar", codec.dumps(held.committee.registrar), admin=True
+    )
+    ceremony = hold_ceremony(eid, held.committee, test_primes).ceremony
+
+    def post(doc):
+        return requests.post(
+            f"{live.url}/api/admin/elections/{eid}/keys",
+            data=codec.dumps(doc),
+            headers={"Authorization": f"Bearer {live.token}", "Content-Type": "application/json"},
+            timeout=60,
+        )
+
+    return post, ceremony, eid
