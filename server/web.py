@@ -16,6 +16,12 @@ allow-list of it. Everything is read once, at start-up, into a :class:`WebSite`:
   ``img``, ``js``, ``vendor``); hidden paths, ``node_modules``, symbolic links
   and everything else are never served. A request is a dictionary look-up of the
   exact path, so ``..`` and other tricks find nothing.
+* **key policy**: each page is rendered once per :class:`KeyPolicy`, with
+  ``<meta name="kiemphieu-key-policy" content="standard|short-lived|testing">``
+  just before its import map; a request gets the rendering of the app's
+  ``ServerConfig.key_policy``. The booth checks the election's key sizes under
+  that policy (and warns in red under ``testing``). The tag is not a script, so
+  the import map, its CSP hash and every ``integrity`` are the same for all.
 
 A file fetched at its content-hashed URL (``?v=<hash>``) is cached for a year;
 any other response must be revalidated (``no-cache`` with an ETag).
@@ -34,7 +40,10 @@ from types import MappingProxyType
 
 from flask import Blueprint, Response, request
 
+from kiemphieu.crypto.primitives.paillier import KeyPolicy
+
 from .errors import not_found
+from .services import services
 
 ALLOWED: Mapping[str, frozenset[str]] = MappingProxyType(
     {
@@ -60,6 +69,8 @@ CONTENT_TYPES: Mapping[str, str] = MappingProxyType(
 MODULE_SUFFIXES = frozenset({".js", ".mjs"})
 PAGE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}\.html$")
 IMPORTMAP_MARKER = "<!--importmap-->"
+POLICY_META = '<meta name="kiemphieu-key-policy" content="{policy}">'
+POLICY_META_NAME = "kiemphieu-key-policy"
 LOCAL_REF = re.compile(r'<(script|link)\b([^>]*?)\b(src|href)="(/[^"?#]+)"([^>]*)>')
 INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)[^>]*>")
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -95,7 +106,8 @@ class Asset:
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """A page as served: its HTML with hashes filled in, and its CSP."""
+    """A page as served under one key policy: its HTML with hashes and the
+    policy's meta tag filled in, and its CSP."""
 
     url: str
     body: bytes
@@ -105,10 +117,16 @@ class Page:
 
 @dataclass(frozen=True, slots=True)
 class WebSite:
-    """Every page and file that may be served, read once from the web folder."""
+    """Every page and file that may be served, read once from the web folder:
+    each page (by URL) rendered for every key policy."""
 
-    pages: Mapping[str, Page]
+    pages: Mapping[str, Mapping[KeyPolicy, Page]]
     assets: Mapping[str, Asset]
+
+    def page(self, url: str, policy: KeyPolicy) -> Page | None:
+        """The page at ``url`` as served under ``policy``, or None."""
+        found = self.pages.get(url)
+        return None if found is None else found[policy]
 
 
 def _sri(body: bytes) -> str:
@@ -156,13 +174,17 @@ def import_map(assets: Mapping[str, Asset]) -> str:
     return json.dumps(doc, sort_keys=True, separators=(",", ":"))
 
 
-def _render(name: str, html: str, assets: Mapping[str, Asset], imports: str) -> Page:
+def _render(
+    name: str, html: str, assets: Mapping[str, Asset], imports: str, key_policy: KeyPolicy
+) -> Page:
     if html.count(IMPORTMAP_MARKER) != 1:
         raise WebRootError(f"{name}: needs exactly one {IMPORTMAP_MARKER} marker")
     if INLINE_SCRIPT.search(html):
         raise WebRootError(f"{name}: inline scripts are not allowed")
     if "integrity=" in html:
         raise WebRootError(f"{name}: integrity is filled in by the server, not written by hand")
+    if POLICY_META_NAME in html:
+        raise WebRootError(f"{name}: the key policy is filled in by the server, not by hand")
 
     def attach(m: re.Match[str]) -> str:
         tag, before, attr, url, after = m.groups()
@@ -172,8 +194,9 @@ def _render(name: str, html: str, assets: Mapping[str, Asset], imports: str) -> 
         return f'<{tag}{before}{attr}="{asset.versioned_url}" integrity="{asset.integrity}"{after}>'
 
     html = LOCAL_REF.sub(attach, html)
+    meta = POLICY_META.format(policy=key_policy.value)
     script = f'<script type="importmap">{imports}</script>'
-    html = html.replace(IMPORTMAP_MARKER, script)
+    html = html.replace(IMPORTMAP_MARKER, meta + script)
     digest = base64.b64encode(hashlib.sha256(imports.encode("utf-8")).digest()).decode("ascii")
     body = html.encode("utf-8")
     return Page(
@@ -185,18 +208,21 @@ def _render(name: str, html: str, assets: Mapping[str, Asset], imports: str) -> 
 
 
 def load_site(root: Path) -> WebSite:
-    """Read the web folder: every allowed file and every page (WebRootError if a
-    page refers to a file that is not served, or holds an inline script)."""
+    """Read the web folder: every allowed file and every page, rendered for
+    each key policy (WebRootError if a page refers to a file that is not
+    served, or holds an inline script)."""
     root = root.resolve()
     if not (root / "index.html").is_file():
         raise WebRootError(f"{root}: no index.html")
     assets = _read_assets(root)
     imports = import_map(assets)
-    pages = {}
+    pages: dict[str, Mapping[KeyPolicy, Page]] = {}
     for path in sorted(root.glob("*.html")):
         if PAGE_NAME.fullmatch(path.name) and not path.is_symlink():
-            page = _render(path.name, path.read_text("utf-8"), assets, imports)
-            pages[page.url] = page
+            html = path.read_text("utf-8")
+            pages["/" + path.name] = MappingProxyType(
+                {p: _render(path.name, html, assets, imports, p) for p in KeyPolicy}
+            )
     pages["/"] = pages["/index.html"]
     return WebSite(MappingProxyType(pages), MappingProxyType(assets))
 
@@ -221,19 +247,23 @@ def _asset_response(asset: Asset) -> Response:
 
 
 def blueprint(site: WebSite) -> Blueprint:
-    """The routes serving ``site``: ``/``, ``/<page>.html`` and the allowed folders."""
+    """The routes serving ``site``: ``/``, ``/<page>.html`` (rendered for the
+    app's ``ServerConfig.key_policy``) and the allowed folders."""
     bp = Blueprint("web", __name__)
 
-    @bp.get("/")
-    def index() -> Response:
-        return _page_response(site.pages["/"])
-
-    @bp.get("/<name>")
-    def page(name: str) -> Response:
-        found = site.pages.get("/" + name)
+    def serve(url: str) -> Response:
+        found = site.page(url, services().config.key_policy)
         if found is None:
             raise not_found("page")
         return _page_response(found)
+
+    @bp.get("/")
+    def index() -> Response:
+        return serve("/")
+
+    @bp.get("/<name>")
+    def page(name: str) -> Response:
+        return serve("/" + name)
 
     def asset(folder: str, rest: str) -> Response:
         found = site.assets.get(f"/{folder}/{rest}")

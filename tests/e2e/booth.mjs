@@ -1,7 +1,7 @@
 // Test only: the booth, the board and the results pages in Debian's chromium,
 // on a phone-sized screen, driven by tests/e2e/test_booth.py:
 //
-//   node tests/e2e/booth.mjs '{"scenario": "not-open" | "vote" | "results", ...}'
+//   node tests/e2e/booth.mjs '{"scenario": "not-open" | "vote" | "results" | "bad-key", ...}'
 //
 // Each scenario prints one JSON line (what it saw) for pytest to check against
 // the server and the CLI. Waits are on test ids and step attributes
@@ -423,6 +423,69 @@ async function results(browser, args, shots) {
   return out;
 }
 
+/**
+ * A server that serves a bad key or roll: the replies in the JSON file
+ * `args.repliesFile` (a URL path → the JSON a malicious server sends) replace
+ * the honest ones, and `args.policy` rewrites the page's key-policy tag. The booth must stop with
+ * the message `args.key` before anything is encrypted, whatever the voter does.
+ */
+async function badKey(browser, args, shots) {
+  const { base, election } = args;
+  const { context, problems, page } = await phone(browser);
+  const shot = camera(join(args.artifacts, 'booth'), shots);
+  const posts = [];
+  page.on('request', (r) => {
+    if (r.method() === 'POST') posts.push(r.url());
+  });
+  const replies = args.repliesFile ? JSON.parse(readFileSync(args.repliesFile, 'utf8')) : {};
+  for (const [suffix, body] of Object.entries(replies)) {
+    await page.route(`${base}${suffix}`, (route) => route.fulfill({ json: body }));
+  }
+  if (args.policy) {
+    await page.route(`${base}/?election=${encodeURIComponent(election)}`, async (route) => {
+      const reply = await route.fetch();
+      const html = (await reply.text()).replace(
+        /(<meta name="kiemphieu-key-policy" content=")[a-z-]+(")/, `$1${args.policy}$2`);
+      await route.fulfill({ response: reply, body: html });
+    });
+  }
+  const marks = [];
+  await page.exposeFunction('kpMark', (name) => marks.push(name));
+  await page.addInitScript(() => {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) globalThis.kpMark?.(e.name.replace(/^kiemphieu:/, ''));
+    }).observe({ entryTypes: ['mark'] });
+  });
+  await page.goto(`${base}/?election=${encodeURIComponent(election)}`);
+  const stopped = page.locator('section[data-step="stopped"]:not([hidden])');
+  const code = page.locator('section[data-step="code"]:not([hidden])');
+  await stopped.or(code).first().waitFor({ timeout: 60_000 });
+  if (await code.isVisible() && args.code) {
+    // the voter goes on regardless (the booth may stop while the code is typed)
+    await page.getByTestId('code-input').fill(args.code, { timeout: 5_000 }).catch(() => {});
+    await page.getByTestId('code-submit').tap({ timeout: 5_000 }).catch(() => {});
+  }
+  await atStep(page, 'stopped', 60_000);
+  const shown = page.getByTestId('stopped-message').locator('[data-i18n]');
+  const key = await shown.getAttribute('data-i18n');
+  const text = (await shown.textContent()).trim();
+  await shot(page, `vi-stopped-${args.name}`);
+  await page.getByTestId('language-switch').tap();
+  await expectLanguage(page, 'en');
+  await shot(page, `en-stopped-${args.name}`);
+  const out = {
+    key,
+    text,
+    detail: (await page.getByTestId('stopped-detail').textContent()).trim(),
+    posts,
+    marks,
+    cast: await page.getByTestId('cast').isEnabled().catch(() => false),
+    problems: problems.filter((p) => !(p.kind === 'console' && p.text.includes('Error'))),
+  };
+  await context.close();
+  return out;
+}
+
 async function checks(page) {
   return page.locator('[data-testid^="check-"]').evaluateAll((items) => items.map((li) => ({
     id: li.dataset.testid.slice('check-'.length), ok: li.dataset.ok === 'true', text: li.textContent.trim(),
@@ -451,6 +514,7 @@ runDriver(async (args) => {
     return await photographFailure(browser, args, shots, async () => {
       if (args.scenario === 'not-open') return { ...(await notOpen(browser, args, shots)), shots };
       if (args.scenario === 'results') return { ...(await results(browser, args, shots)), shots };
+      if (args.scenario === 'bad-key') return { ...(await badKey(browser, args, shots)), shots };
       if (args.scenario === 'vote') {
         const summary = await summaryOf(args.base, args.election);
         const voters = [];

@@ -101,7 +101,7 @@ def test_every_page_and_step_meets_wcag_21_aa_in_both_languages(
         problems += seen["problems"]
         audited += seen["audited"]
 
-    committee.admin("close", "--election", eid)
+    committee.close()
     for i in DECRYPTING:
         committee.trustee("decrypt", i)
     committee.admin("publish", "--election", eid)

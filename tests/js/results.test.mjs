@@ -28,9 +28,9 @@ function share(wire) {
 }
 
 function testElection() {
-  const key = readKey(BALLOT.key, 'key');
+  const key = readKey(BALLOT.key_ceremony.key, 'key');
   const manifest = readManifest(BALLOT.manifest);
-  return { id: manifest.electionId, manifest, key, hash: baseHash(BALLOT.manifest, key) };
+  return { id: manifest.electionId, manifest, key, hash: baseHash(BALLOT.manifest, BALLOT.key_ceremony) };
 }
 
 test('H_E of the test election is the one of ballot.json', () => {

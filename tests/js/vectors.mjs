@@ -22,13 +22,14 @@ export function item(typed) {
   throw new Error(`unknown item ${JSON.stringify(typed)}`);
 }
 
-/** An election summary (GET /api/elections/<id>) for the manifest and key of ballot.json. */
+/** An election summary (GET /api/elections/<id>) for the manifest and key ceremony of ballot.json. */
 export function summaryOf(b) {
-  return {
+  return structuredClone({
     id: b.manifest.election_id,
     state: 'open',
     manifest: b.manifest,
-    key_ceremony: { type: 'key-ceremony', version: 1, election_id: b.manifest.election_id, key: b.key },
+    key_ceremony: b.key_ceremony,
     base_hash: b.base_hash,
-  };
+    signed_roll: null,
+  });
 }

@@ -50,7 +50,7 @@ function ask(messages) {
 }
 
 test('the worker answers (x·y^e mod n)^n mod n² for each request, by index', async () => {
-  const n = hexToBigInt(B.key.n);
+  const n = hexToBigInt(B.key_ceremony.key.n);
   const terms = [
     { x: 2n, y: 1n, e: 0n },
     { x: n - 1n, y: 3n, e: (1n << 128n) - 1n },
@@ -64,10 +64,10 @@ test('the worker answers (x·y^e mod n)^n mod n² for each request, by index', a
 });
 
 test('the worker answers a bad request with an error message', async () => {
-  const n = hexToBigInt(B.key.n);
+  const n = hexToBigInt(B.key_ceremony.key.n);
   const replies = await ask([
     { type: 'other' },
-    { type: 'power', index: 0, n: B.key.n, x: 2n, y: 1n, e: 0n }, // hex text, not a BigInt
+    { type: 'power', index: 0, n: B.key_ceremony.key.n, x: 2n, y: 1n, e: 0n }, // hex text, not a BigInt
     { type: 'power', index: 1, n, x: n, y: 1n, e: 0n }, // x not below n
     { type: 'power', index: 2, n, x: 2n, y: 0n, e: 1n }, // y zero
     { type: 'power', index: 3, n, x: 2n, y: 1n, e: -1n }, // negative e

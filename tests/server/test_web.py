@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 import posixpath
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from kiemphieu.crypto.primitives.paillier import KeyPolicy
 from kiemphieu.server.app import create_app
 from kiemphieu.server.web import WebRootError, load_site
 
@@ -19,6 +21,7 @@ from .conftest import make_config
 WEB_ROOT = Path(__file__).resolve().parents[2] / "client" / "web"
 PAGES = ["/", "/index.html", "/board.html", "/results.html", "/audit.html"]
 IMPORTMAP = re.compile(r'<script type="importmap">(.*?)</script>', re.S)
+POLICY_META = re.compile(r'<meta name="kiemphieu-key-policy" content="([a-z-]+)">')
 TAG_REF = re.compile(r'<(?:script|link)\b[^>]*\b(?:src|href)="([^"]+)"[^>]*\bintegrity="([^"]+)"')
 
 
@@ -26,8 +29,10 @@ def sri(body: bytes) -> str:
     return "sha384-" + base64.b64encode(hashlib.sha384(body).digest()).decode()
 
 
-def client_for(root: Path, tmp_path: Path):
+def client_for(root: Path, tmp_path: Path, policy: KeyPolicy | None = None):
     config = make_config(f"sqlite:///{tmp_path / 'db.sqlite3'}", tmp_path, web_root=root)
+    if policy is not None:
+        config = dataclasses.replace(config, key_policy=policy)
     app = create_app(config)
     return app.test_client()
 
@@ -103,6 +108,48 @@ def test_every_integrity_matches_the_bytes_served(web, path):
     assert checked >= len(modules)
 
 
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_carry_the_server_key_policy(web, tmp_path, path):
+    """The booth reads its key policy from a meta tag the server fills in from
+    ServerConfig.key_policy (the test servers run TESTING); the tag sits before
+    the import map, and the import map, its CSP hash and every integrity are
+    those of any other policy: only the tag and the ETag differ."""
+    testing = web.get(path)
+    html = testing.get_data(as_text=True)
+    assert POLICY_META.findall(html) == ["testing"]
+    assert html.index('name="kiemphieu-key-policy"') < html.index('<script type="importmap">')
+    for policy in (KeyPolicy.STANDARD, KeyPolicy.SHORT_LIVED):
+        other = client_for(WEB_ROOT, tmp_path / policy.value, policy).get(path)
+        other_html = other.get_data(as_text=True)
+        assert POLICY_META.findall(other_html) == [policy.value]
+        csp = "Content-Security-Policy"
+        assert other.headers[csp] == testing.headers[csp]
+        assert IMPORTMAP.findall(other_html) == IMPORTMAP.findall(html)
+        assert TAG_REF.findall(other_html) == TAG_REF.findall(html)
+        assert other_html.replace(policy.value, "testing", 1) == html
+        assert other.headers["ETag"] != testing.headers["ETag"]
+
+
+def test_a_standard_server_serves_standard_and_sri_still_holds(tmp_path):
+    web = client_for(WEB_ROOT, tmp_path, KeyPolicy.STANDARD)
+    html = web.get("/").get_data(as_text=True)
+    assert POLICY_META.findall(html) == ["standard"]
+    refs = TAG_REF.findall(html) + list(json.loads(IMPORTMAP.findall(html)[0])["integrity"].items())
+    assert refs
+    for url, integrity in refs:
+        assert integrity == sri(web.get(url).data), url
+
+
+def test_a_handwritten_key_policy_is_refused(tmp_path):
+    root = make_root(tmp_path / "web")
+    (root / "bad.html").write_text(
+        '<!doctype html><head><meta name="kiemphieu-key-policy" content="testing">'
+        "<!--importmap--></head>"
+    )
+    with pytest.raises(WebRootError, match="key policy"):
+        load_site(root)
+
+
 def test_integrity_follows_the_files(tmp_path):
     root = make_root(tmp_path / "web")
     first = client_for(root, tmp_path).get("/").get_data(as_text=True)
@@ -145,7 +192,7 @@ COMMENTS = re.compile(r"/\*.*?\*/|^[ \t]*//[^\n]*", re.S | re.M)
 IMPORT = re.compile(r"""^(?:import|export)\b[\w\s{},*$]*?\bfrom\s+['"]([^'"]+)['"]""", re.M)
 # Module workers the pages start with new Worker(url, {type: 'module'}): no import
 # map applies inside them, so they and what they import are fetched by plain URL.
-MODULE_WORKERS = ["/js/crypto/worker.js", "/js/results/worker.js"]
+MODULE_WORKERS = ["/js/crypto/worker.js", "/js/crypto/keycheck-worker.js", "/js/results/worker.js"]
 
 
 @pytest.mark.parametrize("worker", MODULE_WORKERS)

@@ -1,5 +1,7 @@
 """Ballots and audits made by the browser booth's JavaScript (client/web/js/crypto)
-verify with the Python verifier (docs/spec.md §8.6, §8.11).
+verify with the Python verifier (docs/spec.md §8.6, §8.11); and the booth's
+key check (§6.3, §6.5, §8.10, §8.12) agrees with the Python one on the
+session's key ceremony, on tampered copies of it and on a lopsided modulus.
 
 Node is required: the Makefile installs it, so a missing node fails here
 instead of skipping.
@@ -13,21 +15,30 @@ import json
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
+import gmpy2
 import pytest
 
 from kiemphieu.crypto import codec
 from kiemphieu.crypto.election import audit as au
 from kiemphieu.crypto.election import ballot as bl
+from kiemphieu.crypto.election.ceremony import KeyCeremony, verify_key_ceremony
 from kiemphieu.crypto.election.credential import derive_key, new_code
 from kiemphieu.crypto.errors import (
     InvalidProof,
     InvalidSignature,
+    ParameterError,
     VerificationError,
 )
+from kiemphieu.crypto.primitives.paillier import KeyPolicy
+from kiemphieu.crypto.primitives.proofs import factor as fc
+from kiemphieu.crypto.primitives.proofs.modulus import prove_modulus
+from kiemphieu.crypto.primitives.threshold import factor_context
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "tests" / "js" / "make_ballots.mjs"
+KEYCHECK = ROOT / "tests" / "js" / "keycheck-cli.mjs"
 
 SELECTIONS = [
     [[0, 1, 2, None, 0], 1, [0, 3]],
@@ -43,19 +54,53 @@ def _node() -> str:
     return node
 
 
-@pytest.fixture(scope="module")
-def made(election, election_summary):
-    code = new_code()
-    request = {"summary": election_summary, "code": code, "selections": SELECTIONS}
+def run_node(script: Path, request: Any) -> Any:
     done = subprocess.run(
-        [_node(), str(SCRIPT)],
+        [_node(), str(script)],
         input=json.dumps(request).encode(),
         capture_output=True,
         timeout=300,
         check=False,
     )
     assert done.returncode == 0, done.stderr.decode(errors="replace")
-    return code, json.loads(done.stdout)
+    return json.loads(done.stdout)
+
+
+@pytest.fixture(scope="module")
+def made(election, election_summary, held):
+    code = new_code()
+    others = [derive_key(new_code(), election.election_id).public for _ in range(3)]
+    keys = [derive_key(code, election.election_id).public, *others]
+    signed = held.committee.sign_roll(election.election_id, keys)
+    roll = {
+        "election_id": election.election_id,
+        "credentials": sorted(k.hex() for k in keys),
+        "signed_roll": codec.to_wire(signed),
+    }
+    request = {
+        "summary": election_summary,
+        "roll": roll,
+        "policy": "testing",
+        "code": code,
+        "selections": SELECTIONS,
+    }
+    return code, run_node(SCRIPT, request)
+
+
+def test_the_booth_checked_the_key_and_the_roll_first(made):
+    _, reply = made
+    assert reply["keyCheck"]["runner"] == "page"
+    assert reply["keyCheck"]["steps"] == [
+        "form",
+        "key-policy",
+        "committee",
+        "signatures",
+        "modulus-proof",
+        "factor-proofs",
+        "verification-keys",
+        "test-ciphertext",
+    ]
+    assert reply["onRoll"] is True
 
 
 def test_js_ballots_verify_in_python(election, made):
@@ -119,3 +164,159 @@ def test_a_tampered_js_ballot_fails(election, made, path, error):
             bl.verify_ballot(election, resigned)
         assert isinstance(raised.value, error)
         assert not isinstance(bl.verify_ballots(election, [resigned])[0], bl.VerifiedBallot)
+
+
+# --- the key check: JS and Python agree ------------------------------------------------
+
+
+def _flip(value: str) -> str:
+    return format(int(value, 16) ^ 2, "x")
+
+
+def _tamper(path: tuple[Any, ...], change: Any):
+    def apply(wire: dict[str, Any]) -> None:
+        node = wire
+        for step in path[:-1]:
+            node = node[step]
+        node[path[-1]] = change(node[path[-1]])
+
+    return apply
+
+
+CEREMONY_TAMPERS: dict[str, tuple[Any, str, str]] = {
+    # name: (tamper of the wire ceremony, the JS refusal's class, its step)
+    "trustee-name": (
+        _tamper(("committee", "trustees", 1, "name"), lambda v: v + " Anh"),
+        "CardSignatureError",
+        "signatures",
+    ),
+    "trustee-role": (
+        _tamper(("committee", "trustees", 0, "role"), lambda v: "Ủy viên"),
+        "CardSignatureError",
+        "signatures",
+    ),
+    "registrar-signature": (
+        # a changed last byte, never the same (a fixed "00" would be no change 1 time in 256)
+        _tamper(
+            ("committee", "registrar", "signature"), lambda v: v[:-2] + f"{int(v[-2:], 16) ^ 1:02x}"
+        ),
+        "RegistrarSignatureError",
+        "signatures",
+    ),
+    "factor-proof-w2": (
+        _tamper(("factor_proofs", 3, "w2"), _flip),
+        "FactorProofError",
+        "factor-proofs",
+    ),
+    "factor-proof-T": (
+        _tamper(("factor_proofs", 0, "T"), _flip),
+        "FactorProofError",
+        "factor-proofs",
+    ),
+    "modulus-proof-x": (
+        _tamper(("modulus_proof", "x", 17), _flip),
+        "ModulusProofError",
+        "modulus-proof",
+    ),
+    "modulus-proof-z": (
+        _tamper(("modulus_proof", "z", 100), _flip),
+        "ModulusProofError",
+        "modulus-proof",
+    ),
+    "v-not-derived": (
+        _tamper(("key", "v"), lambda v: format(int(v, 16) ** 2 % 2**1000, "x")),
+        "VerificationKeyError",
+        "verification-keys",
+    ),
+    "verification-key": (
+        _tamper(("key", "vks", 4), _flip),
+        "VerificationKeyError",
+        "verification-keys",
+    ),
+    "test-plaintext": (
+        _tamper(("test_plaintext",), _flip),
+        "TestCiphertextError",
+        "test-ciphertext",
+    ),
+}
+
+
+def lopsided_ceremony(held, election_id: str, bits: int = 1024) -> KeyCeremony:
+    """The session's ceremony with n = p·q of unequal Blum primes (200 and
+    bits − 200 bits), with a valid modulus proof and factor proofs made by a
+    cheating dealer: the larger factor is above the proof's bound."""
+
+    def blum_prime_after(x: int) -> int:
+        p = int(gmpy2.next_prime(x))
+        while p % 4 != 3:
+            p = int(gmpy2.next_prime(p))
+        return p
+
+    p = blum_prime_after(3 << 198)  # 200 bits, the top two set: p·q has `bits` bits
+    q = blum_prime_after(3 << (bits - 202))
+    while gmpy2.gcd(p * q, (p - 1) * (q - 1)) != 1:
+        q = blum_prime_after(q)
+    n = p * q
+    assert n.bit_length() == bits
+    proofs = tuple(
+        fc._prove(p, q, m.pedersen, factor_context(election_id, m.index))
+        for m in held.ceremony.committee.trustees
+    )
+    key = dataclasses.replace(held.ceremony.key, n=n)
+    return dataclasses.replace(
+        held.ceremony,
+        key=key,
+        modulus_proof=prove_modulus(p, q, election_id),
+        factor_proofs=proofs,
+    )
+
+
+@pytest.fixture(scope="module")
+def key_checks(held, election):
+    eid = election.election_id
+    honest = codec.to_wire(held.ceremony)
+    cases: dict[str, Any] = {
+        "honest": {"ceremony": honest, "electionId": eid, "policy": "testing"},
+        "honest-standard": {"ceremony": honest, "electionId": eid, "policy": "standard"},
+        "lopsided": {
+            "ceremony": codec.to_wire(lopsided_ceremony(held, eid)),
+            "electionId": eid,
+            "policy": "testing",
+        },
+    }
+    for name, (tamper, _, _) in CEREMONY_TAMPERS.items():
+        wire = copy.deepcopy(honest)
+        tamper(wire)
+        cases[name] = {"ceremony": wire, "electionId": eid, "policy": "testing"}
+    return cases, run_node(KEYCHECK, cases)
+
+
+def test_the_session_ceremony_passes_the_js_key_check(key_checks):
+    _, verdicts = key_checks
+    assert verdicts["honest"]["ok"] is True, verdicts["honest"]
+    refused = verdicts["honest-standard"]
+    assert (refused["ok"], refused["name"]) == (False, "KeyPolicyError")
+    assert "512-bit modulus is refused under the standard policy" in refused["message"]
+
+
+def test_a_lopsided_modulus_passes_the_modulus_proof_but_not_the_factor_proofs(
+    held, election, key_checks
+):
+    cases, verdicts = key_checks
+    verdict = verdicts["lopsided"]
+    assert (verdict["ok"], verdict["name"], verdict["trustee"]) == (False, "FactorProofError", 1)
+    assert "z1 or z2 too large" in verdict["message"]
+    ceremony = codec.from_wire(KeyCeremony, cases["lopsided"]["ceremony"])
+    with pytest.raises(InvalidProof, match="z1 or z2 too large"):
+        verify_key_ceremony(ceremony, KeyPolicy.TESTING)
+
+
+@pytest.mark.parametrize("name", sorted(CEREMONY_TAMPERS))
+def test_a_tampered_ceremony_is_refused_by_js_and_python(key_checks, name):
+    cases, verdicts = key_checks
+    _, kind, step = CEREMONY_TAMPERS[name]
+    verdict = verdicts[name]
+    assert (verdict["ok"], verdict["name"], verdict["check"]) == (False, kind, step), verdict
+    ceremony = codec.from_wire(KeyCeremony, cases[name]["ceremony"])
+    with pytest.raises((VerificationError, ParameterError)):
+        verify_key_ceremony(ceremony, KeyPolicy.TESTING)

@@ -1,14 +1,18 @@
 """End to end: the browser's results verifier (client/web/js/results/) on the
-replies of the public API for a whole small election (issue 5, point 4).
+replies of the public API for a whole small election (issue 5, point 4); and
+the board page's check of a saved receipt (client/web/js/crypto/board.js) on
+boards and receipts made by Python (issue 10).
 
-A 512-bit election (tests/conftest.py dealing) with QĐ 96 rules: ballots,
-encrypted tally, packing, signed trustee share documents (test and tally),
-combination with the t lowest trustees, counts and result, all made by the
-Python code. The five replies (GET /api/elections/<id>, /trustees, /shares,
-/tally, /result) are shaped as server/api/public.py shapes them, with the same
-codec.to_wire calls, and node runs the verifier on them. The verdict must be
-ok and its counts and result equal Python's; then each kind of field is
-tampered with and the verdict must name the check that fails.
+A 512-bit election (tests/conftest.py key ceremony, `held`) with QĐ 96 rules:
+ballots, encrypted tally, packing, trustee share documents (test and tally)
+signed by the committee's identity keys, combination with the t lowest
+trustees, counts and result, all made by the Python code. The replies (GET
+/api/elections/<id>, /shares, /tally, /result) are shaped as
+server/api/public.py shapes them, with the same codec.to_wire calls, and node
+runs the verifier on them; the committee whose keys sign the shares is the
+one in the summary's key ceremony, bound by H_E (GET /trustees is not read).
+The verdict must be ok and its counts and result equal Python's; then each
+kind of field is tampered with and the verdict must name the check that fails.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import pytest
 
 from kiemphieu.crypto import codec
 from kiemphieu.crypto.election import ballot as bl
-from kiemphieu.crypto.election.ceremony import publish
+from kiemphieu.crypto.election import board as bd
 from kiemphieu.crypto.election.context import ElectionContext
 from kiemphieu.crypto.election.credential import derive_key, new_code
 from kiemphieu.crypto.election.result import compute_result
@@ -43,7 +47,6 @@ from kiemphieu.crypto.election.tally import accumulate, pack, unpack
 from kiemphieu.crypto.election.trustee import (
     ZERO_SIGNATURE,
     SharePurpose,
-    Trustee,
     TrusteeShares,
     make_shares,
     shares_message,
@@ -55,6 +58,7 @@ from ..conftest import make_manifest
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNNER = ROOT / "tests" / "js" / "verdict-cli.mjs"
+RECEIPTS = ROOT / "tests" / "js" / "receipt-cli.mjs"
 CHECKS = [
     "base-hash",
     "packing",
@@ -106,7 +110,7 @@ def rules() -> Rules:
 
 
 @dataclasses.dataclass
-class Election:
+class Tallied:
     replies: dict[str, Any]
     identities: list[nacl.signing.SigningKey]
     counts: dict[str, Any]
@@ -126,18 +130,19 @@ def share_entry(doc: TrusteeShares, *, valid: bool = True, error: str | None = N
 
 
 @pytest.fixture(scope="module")
-def election(dealing) -> Election:
+def election(held) -> Tallied:
+    """The tallied election under the session's key ceremony (named `election`
+    here: the tests below read its replies)."""
+    dealing = held.dealing
     manifest = dataclasses.replace(make_manifest(), rules=rules())
-    ctx = ElectionContext(manifest, dealing.public, KeyPolicy.TESTING)
+    ctx = ElectionContext(manifest, held.ceremony, KeyPolicy.TESTING)
     eid = manifest.election_id
     keys = [derive_key(new_code(), eid) for _ in VOTES]
     ballots = [bl.encrypt_ballot(ctx, k, v) for k, v in zip(keys, VOTES, strict=True)]
     enc = accumulate(ctx, bl.verify_ballots(ctx, ballots))
     packed = pack(ctx, enc)
-    identities = [nacl.signing.SigningKey.generate() for _ in dealing.shares]
-    members = [
-        Trustee(i, f"Thành viên {i}", "Ủy viên", bytes(ident.verify_key), bytes(32))
-        for i, ident in enumerate(identities, start=1)
+    identities = [
+        nacl.signing.SigningKey(held.committee.seed(i)) for i in range(1, len(dealing.shares) + 1)
     ]
     log = []
     for share, ident in zip(dealing.shares, identities, strict=True):
@@ -181,14 +186,13 @@ def election(dealing) -> Election:
             "id": eid,
             "state": "tallied",
             "manifest": codec.to_wire(manifest),
-            "key_ceremony": codec.to_wire(publish(dealing, eid)),
+            "key_ceremony": codec.to_wire(held.ceremony),
             "base_hash": ctx.hash.hex(),
             "board_size": len(ballots) + 3,
             "board_head": "ab" * 32,
             "created_at": "2026-12-15T08:00:00Z",
             "updated_at": "2026-12-15T10:00:00Z",
         },
-        "trustees": {"trustees": [codec.to_wire(t) for t in members]},
         "shares": {"shares": log},
         "tally": {
             "tally": codec.to_wire(enc),
@@ -201,7 +205,7 @@ def election(dealing) -> Election:
             "counts": codec.to_wire(counts),
         },
     }
-    return Election(replies, identities, codec.to_wire(counts), codec.to_wire(result))
+    return Tallied(replies, identities, codec.to_wire(counts), codec.to_wire(result))
 
 
 def resign(doc: TrusteeShares, identity: nacl.signing.SigningKey) -> TrusteeShares:
@@ -252,7 +256,7 @@ def set_doc(replies: dict[str, Any], index: int, doc: dict[str, Any]) -> None:
             entry["shares"] = doc
 
 
-def signed_again(election: Election, wire: dict[str, Any]) -> dict[str, Any]:
+def signed_again(election: Tallied, wire: dict[str, Any]) -> dict[str, Any]:
     doc = codec.from_wire(TrusteeShares, wire)
     return codec.to_wire(resign(doc, election.identities[doc.index - 1]))
 
@@ -286,12 +290,6 @@ TAMPERS = {
     "proof-z": (lambda e, r: tamper_proof(e, r, "z"), {"share-proofs"}),
     "signature": (
         lambda e, r: tally_doc(r, 3).update(signature=flip_hex(tally_doc(r, 3)["signature"])),
-        {"share-signatures"},
-    ),
-    "trustee-key": (
-        lambda e, r: r["trustees"]["trustees"][0].update(
-            identity_key=bytes(nacl.signing.SigningKey.generate().verify_key).hex()
-        ),
         {"share-signatures"},
     ),
     "count": (
@@ -339,6 +337,13 @@ SPREADING = {
     "verification-key": (
         lambda e, r: r["summary"]["key_ceremony"]["key"]["vks"].__setitem__(
             0, flip_hex(r["summary"]["key_ceremony"]["key"]["vks"][0])
+        ),
+        "base-hash",
+    ),
+    # the committee is bound by H_E: another identity key is another election
+    "trustee-key": (
+        lambda e, r: r["summary"]["key_ceremony"]["committee"]["trustees"][0].update(
+            identity_key=bytes(nacl.signing.SigningKey.generate().verify_key).hex()
         ),
         "base-hash",
     ),
@@ -432,3 +437,188 @@ def test_named_failures_point_at_the_trustee(verdicts):
     assert "trustees 2, 3, 4" in combination["detail"]
     sig = {c["id"]: c for c in verdicts["signature"]["checks"]}["share-signatures"]
     assert "trustee 3" in sig["detail"] and sig["failed"] == 1
+
+
+def test_the_trustees_reply_is_not_what_the_verifier_trusts(election):
+    """A GET /trustees reply with other identity keys changes nothing: the
+    committee comes from the key ceremony under H_E."""
+    replies = copy.deepcopy(election.replies)
+    replies["trustees"] = {
+        "trustees": [
+            {"index": i, "identity_key": bytes(nacl.signing.SigningKey.generate().verify_key).hex()}
+            for i in range(1, 6)
+        ]
+    }
+    verdict = run_node({"with-trustees": replies})["with-trustees"]
+    assert verdict["ok"] is True, verdict["checks"]
+
+
+# --- saved receipts held against the board (board.js, issue 10) -----------------------
+
+SERVER_SEED = bytes(range(100, 132))
+OTHER_SEED = bytes(range(200, 232))
+
+
+@dataclasses.dataclass
+class BoardSetup:
+    ctx: ElectionContext
+    summary: dict[str, Any]
+    ballots: dict[str, bl.Ballot]  # "A1", "B1", …: voter letter, then its n-th ballot
+    roll: list[bytes]
+
+
+def board_of(setup: BoardSetup, order: list[bl.Ballot]) -> list[dict[str, Any]]:
+    """GET /board items as server/api/public.py writes them: the roll, the
+    opening, then `order`, with every head chained from the genesis."""
+    h = setup.ctx.hash
+    head = bd.genesis(h)
+    items: list[dict[str, Any]] = []
+
+    def add(kind: bd.EntryKind, payload: bytes, ballot: bl.Ballot | None = None) -> None:
+        nonlocal head
+        position = len(items)
+        head = bd.next_head(h, position, kind, payload, head)
+        items.append(
+            {
+                "entry": codec.to_wire(bd.BoardEntry(position, kind, payload, head)),
+                "ballot": json.loads(codec.dumps(ballot)) if ballot is not None else None,
+                "at": "2026-12-15T09:00:00Z",
+            }
+        )
+
+    add(bd.EntryKind.ROLL, bd.roll_hash(setup.roll))
+    add(bd.EntryKind.OPEN, h)
+    for ballot in order:
+        add(bd.EntryKind.BALLOT, bl.tracking_code(ballot), ballot)
+    return items
+
+
+def receipt_for(
+    setup: BoardSetup, board: list[dict[str, Any]], ballot: bl.Ballot, seed: bytes = SERVER_SEED
+) -> dict[str, Any]:
+    """The server's receipt for `ballot` where it stands on `board`."""
+    code = bl.tracking_code(ballot)
+    entry = next(i["entry"] for i in board if i["entry"]["payload_hash"] == code.hex())
+    receipt = bd.sign_receipt(
+        seed, setup.ctx.hash, code, entry["position"], bytes.fromhex(entry["head"])
+    )
+    return codec.to_wire(receipt)
+
+
+@pytest.fixture(scope="module")
+def board_setup(held) -> BoardSetup:
+    manifest = make_manifest()
+    ctx = ElectionContext(manifest, held.ceremony, KeyPolicy.TESTING)
+    eid = manifest.election_id
+    voters = {letter: derive_key(new_code(), eid) for letter in "ABCDE"}
+    plan = ["A1", "B1", "A2", "C1", "A3", "D1", "E1", "D2"]
+    ballots = {
+        label: bl.encrypt_ballot(ctx, voters[label[0]], VOTES[k % len(VOTES)])
+        for k, label in enumerate(plan)
+    }
+    summary = {
+        "id": eid,
+        "state": "open",
+        "manifest": codec.to_wire(manifest),
+        "key_ceremony": codec.to_wire(held.ceremony),
+        "base_hash": ctx.hash.hex(),
+        "signed_roll": None,
+    }
+    return BoardSetup(ctx, summary, ballots, [k.public for k in voters.values()])
+
+
+@pytest.fixture(scope="module")
+def receipt_verdicts(board_setup):
+    s = board_setup
+    b = s.ballots
+    honest = board_of(s, [b[k] for k in ("A1", "B1", "A2", "C1", "A3", "D1", "E1", "D2")])
+    server_key = bytes(nacl.signing.SigningKey(SERVER_SEED).verify_key).hex()
+
+    def case(receipt, board=honest, key=server_key, page_max=100):
+        return {
+            "summary": s.summary,
+            "serverKey": key,
+            "receipt": receipt,
+            "board": board,
+            "pageMax": page_max,
+        }
+
+    a1, b1, a3 = (receipt_for(s, honest, b[k]) for k in ("A1", "B1", "A3"))
+    # a ballot of voter A whose signature is not A's, at position 8
+    forged = dataclasses.replace(b["A2"], signature=bytes(64))
+    with_forgery = board_of(s, [b[k] for k in ("A1", "B1", "A2", "C1", "A3", "D1")] + [forged])
+    other_first = board_of(s, [b[k] for k in ("D1", "B1", "A2", "C1", "A3")])  # B1 stays at 3
+    replaced = board_of(s, [b[k] for k in ("A1", "C1", "A2", "B1")])  # B1 moved to 5
+    other_election = dataclasses.replace(codec.from_wire(bd.Receipt, b1), election=bytes(32))
+    resigned = bd.sign_receipt(
+        SERVER_SEED,
+        other_election.election,
+        other_election.tracking_code,
+        other_election.position,
+        other_election.head,
+    )
+    last = int(b1["signature"][-2:], 16) ^ 1  # a changed byte, whatever it was
+    bad_signature = {**b1, "signature": b1["signature"][:-2] + f"{last:02x}"}
+    cases = {
+        "counted": case(b1),
+        "counted-last": case(a3),
+        "superseded": case(a1),
+        "superseded-small-pages": case(a1, page_max=2),
+        "absent": case(b1, board=honest[:3]),
+        "replaced": case(b1, board=replaced),
+        "head": case(b1, board=other_first),
+        "forged": case(a1, board=with_forgery),
+        "other-election": case(codec.to_wire(resigned)),
+        "bad-signature": case(bad_signature),
+        "other-server": case(b1, key=bytes(nacl.signing.SigningKey(OTHER_SEED).verify_key).hex()),
+        "not-a-receipt": case({"type": "ballot", "version": 1}),
+    }
+    done = subprocess.run(
+        [shutil.which("node") or "node", str(RECEIPTS)],
+        input=json.dumps(cases).encode(),
+        capture_output=True,
+        timeout=300,
+        check=False,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    return json.loads(done.stdout)
+
+
+@pytest.mark.parametrize(
+    ("name", "status", "position", "later"),
+    [
+        ("counted", "counted", 3, None),
+        ("counted-last", "counted", 6, None),
+        ("superseded", "superseded", 2, 6),
+        ("superseded-small-pages", "superseded", 2, 6),
+        ("absent", "absent", 3, None),
+        ("replaced", "replaced", 3, None),
+        ("head", "head", 3, None),
+        ("forged", "forged", 2, 8),
+    ],
+)
+def test_a_saved_receipt_is_held_against_the_board(receipt_verdicts, name, status, position, later):
+    verdict = receipt_verdicts[name]
+    assert "error" not in verdict, verdict
+    assert (verdict["status"], verdict["position"], verdict["later"]) == (status, position, later)
+    assert len(verdict["trackingCode"]) == 64
+
+
+def test_small_pages_are_followed_to_the_end(receipt_verdicts):
+    assert receipt_verdicts["superseded-small-pages"]["requests"] > 4
+    assert receipt_verdicts["superseded"]["requests"] <= 3
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("other-election", "election"),
+        ("bad-signature", "signature"),
+        ("other-server", "server-key"),
+        ("not-a-receipt", "form"),
+    ],
+)
+def test_a_receipt_that_is_not_this_server_s_is_refused(receipt_verdicts, name, reason):
+    verdict = receipt_verdicts[name]
+    assert (verdict.get("error"), verdict.get("reason")) == ("ReceiptError", reason), verdict

@@ -69,6 +69,7 @@ export const paths = Object.freeze({
   credentials: (id) => `/api/elections/${seg(id)}/credentials`,
   ballots: (id) => `/api/elections/${seg(id)}/ballots`,
   ballot: (id, code) => `/api/elections/${seg(id)}/ballots/${seg(code)}`,
+  board: (id, start, limit) => `/api/elections/${seg(id)}/board?start=${Number(start)}&limit=${Number(limit)}`,
   head: (id) => `/api/elections/${seg(id)}/board/head`,
   turnout: (id) => `/api/elections/${seg(id)}/turnout`,
   trustees: (id) => `/api/elections/${seg(id)}/trustees`,

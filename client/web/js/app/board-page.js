@@ -1,10 +1,12 @@
-// The board page (board.html): look a tracking code up, turnout while the poll
-// is open, the board's size and head. ?election=ID&code=HEX fills both in.
+// The board page (board.html): look a tracking code up, check a saved receipt
+// against the board (receipt-panel.js), turnout while the poll is open, the
+// board's size and head. ?election=ID&code=HEX fills the look-up in.
 
 import { ApiError, failureKey, getJson, paths } from './api.js';
 import { clear, el, formatTime, groupHex, normalizeTrackingCode, param, setMessage, showStep } from './dom.js';
 import { chooseElection, fetchSummary } from './election-picker.js';
 import { setLocalized, setText, startI18n } from './i18n.js';
+import { wireReceiptPanel } from './receipt-panel.js';
 
 const $ = (id) => document.getElementById(id);
 let electionId = null;
@@ -79,6 +81,7 @@ async function main() {
   showStep('board');
   $('lookup-form').addEventListener('submit', lookup);
   $('board-refresh').addEventListener('click', refresh);
+  wireReceiptPanel(electionId);
   await refresh();
   const code = param('code');
   if (code) {

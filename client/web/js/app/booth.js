@@ -2,6 +2,15 @@
 // audit → receipt. The ballot is encrypted, proven and signed here by the
 // crypto facade (js/crypto/index.js); the server sees only the sealed ballot.
 //
+// Nothing is encrypted before the election's key has been checked here: as
+// soon as the election is opened, its key ceremony (modulus and factor
+// proofs, the committee's signed cards, the verification keys, the test
+// ciphertext; docs/spec.md §6, §8.10) is checked in a Web Worker under the
+// page's key policy (<meta name="kiemphieu-key-policy">, filled in by the
+// server), and the roll of codes is checked against the registrar's signature
+// (§8.12). Any refusal stops the booth (step `stopped`) and no ballot can be
+// sealed or cast.
+//
 // Casting is safe to retry: a ballot is sealed once and the very same bytes
 // are resent, and after a lost reply the booth first asks the board whether
 // the tracking code is already there (GET /ballots/<code>), so a voter can
@@ -9,11 +18,16 @@
 
 import {
   CredentialError,
+  KeyCheckError,
+  RollError,
   checkAudit,
+  checkSignedRoll,
   deriveCredential,
   encryptBallot,
   openElection,
   parseCredential,
+  parseKeyPolicy,
+  startKeyCheck,
   startPrecompute,
   verifyReceipt,
 } from '../crypto/index.js';
@@ -24,6 +38,7 @@ import { chooseElection, fetchSummary, waitForRetry } from './election-picker.js
 import { setLocalized, setText, startI18n } from './i18n.js';
 import { MARK, mark, markedPrecompute } from './marks.js';
 import { CodeScanner, cameraAvailable } from './qr-scanner.js';
+import { keepReceipt } from './receipt-store.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -37,6 +52,10 @@ const booth = {
   receipt: null,
   casting: false,
   generation: 0, // bumped when the voter leaves the review: a late encryption is dropped
+  policy: 'standard', // the page's key policy (its meta tag)
+  keyCheck: null, // the running or finished check of the key ceremony (KeyCheck)
+  roll: null, // Promise of the registrar-signed roll (a Set of credential keys)
+  stopped: false, // a check refused the election: nothing is encrypted or cast any more
 };
 
 const OPEN = 'open';
@@ -83,7 +102,98 @@ async function loadElection(id) {
     console.error(err);
     return undefined;
   }
+  startChecks();
   return stepCode();
+}
+
+// ---- the checks before any encryption -----------------------------------------
+
+/** The page's key policy: its kiemphieu-key-policy meta tag ('standard' without one). */
+function pagePolicy() {
+  const meta = document.querySelector('meta[name="kiemphieu-key-policy"]');
+  return parseKeyPolicy(meta?.getAttribute('content') ?? undefined);
+}
+
+function showKeyCheck(state) {
+  const line = $('key-check');
+  line.dataset.state = state;
+  setText(line, state === 'ok' ? 'keyCheck.ok' : 'keyCheck.running');
+}
+
+/** Start the key check (a worker) and fetch the roll, while the voter types the code. */
+function startChecks() {
+  mark(MARK.keyCheckStart);
+  const check = startKeyCheck(booth.election, { policy: booth.policy });
+  booth.keyCheck = check;
+  showKeyCheck('running');
+  check.done.then(
+    () => {
+      mark(MARK.keyCheckEnd);
+      if (booth.keyCheck === check) showKeyCheck('ok');
+    },
+    (err) => stop(err),
+  );
+  loadRoll().catch((err) => {
+    if (err instanceof KeyCheckError) stop(err); // a network failure is retried when the code is sent
+  });
+}
+
+/** The roll the registrar signed (§8.12), fetched and checked once; a failed fetch is retried. */
+function loadRoll() {
+  if (booth.roll === null) {
+    const pending = getJson(paths.credentials(booth.summary.id)).then((reply) => checkSignedRoll(booth.election, reply));
+    booth.roll = pending;
+    pending.catch((err) => {
+      if (booth.roll === pending && !(err instanceof KeyCheckError)) booth.roll = null;
+    });
+  }
+  return booth.roll;
+}
+
+// Each refusal (js/crypto/refusals.js) in plain words, by its class.
+const STOP_KEYS = {
+  CeremonyFormError: 'stop.form',
+  KeyPolicyError: 'stop.keyPolicy',
+  CommitteeError: 'stop.committee',
+  CardSignatureError: 'stop.cardSignature',
+  RegistrarSignatureError: 'stop.registrarSignature',
+  ModulusProofError: 'stop.modulusProof',
+  FactorProofError: 'stop.factorProof',
+  VerificationKeyError: 'stop.verificationKeys',
+  TestCiphertextError: 'stop.testCiphertext',
+  RollError: 'stop.roll',
+};
+
+function stopMessage(err) {
+  if (!(err instanceof KeyCheckError)) return ['stop.unexpected', {}];
+  if (err instanceof RollError && err.reason === 'unsigned') return ['stop.rollUnsigned', {}];
+  if (err.name === 'FactorProofError' && err.trustee === null) return ['stop.committee', {}];
+  return [STOP_KEYS[err.name] ?? 'stop.unexpected', { member: err.member ?? '', trustee: err.trustee ?? '' }];
+}
+
+/**
+ * Stop the booth for good: the election's key or roll was refused (or could
+ * not be checked). The work under way is dropped, the voter's key forgotten,
+ * and only the `stopped` step is left, with the reason in plain words and the
+ * technical one folded away for the committee.
+ */
+function stop(err) {
+  if (booth.stopped) return;
+  booth.stopped = true;
+  console.error(err);
+  booth.keyCheck?.terminate();
+  booth.precompute?.terminate?.();
+  booth.precompute = null;
+  booth.credential = null;
+  booth.sealed = null;
+  booth.generation += 1;
+  scanner?.close();
+  setActions({ cast: false, audit: false, change: false });
+  const [key, args] = stopMessage(err);
+  setMessage($('stopped-message'), 'error', key, args);
+  $('stopped-detail').textContent = `${err?.name ?? 'Error'}: ${err?.message ?? err}`;
+  showStep('stopped');
+  announce(key, args);
 }
 
 function showUnavailable(summary) {
@@ -112,6 +222,7 @@ function codeError(key) {
 }
 
 function stepCode() {
+  if (booth.stopped) return;
   setLocalized($('code-election-title'), booth.summary.manifest.title);
   $('scan-button').hidden = !cameraAvailable();
   showStep('code');
@@ -134,12 +245,14 @@ async function submitCode(event) {
   submit.disabled = true;
   try {
     const credential = await deriveCredential(booth.election, code);
-    const roll = await getJson(paths.credentials(booth.summary.id));
-    if (!roll.credentials.includes(credential.publicKeyHex)) return codeError('error.notOnRoll');
+    const roll = await loadRoll(); // only the roll the registrar signed
+    if (booth.stopped) return undefined;
+    if (!roll.has(credential.publicKeyHex)) return codeError('error.notOnRoll');
     booth.credential = credential;
     $('code-input').value = ''; // the code is not kept on the page
     return stepBallot();
   } catch (err) {
+    if (err instanceof KeyCheckError) return stop(err);
     setMessage($('code-message'), 'error', failureKey(err));
     return undefined;
   } finally {
@@ -170,10 +283,12 @@ function stopScan() {
 // ---- 3. the ballot ---------------------------------------------------------
 
 function ensurePrecompute() {
+  if (booth.stopped) return;
   booth.precompute ??= markedPrecompute(() => startPrecompute(booth.election));
 }
 
 function stepBallot() {
+  if (booth.stopped) return;
   const manifest = booth.summary.manifest;
   setLocalized($('ballot-title'), manifest.title);
   setLocalized($('ballot-description'), manifest.description);
@@ -216,6 +331,7 @@ async function waitReady(precompute) {
 }
 
 async function stepReview() {
+  if (booth.stopped) return;
   const selections = booth.form.selections();
   const questions = booth.election.questions ?? booth.summary.manifest.questions;
   clear($('review-list')).append(reviewList(questions, selections));
@@ -228,8 +344,12 @@ async function stepReview() {
   ensurePrecompute();
   const precompute = booth.precompute;
   const generation = ++booth.generation;
+  // Nothing is encrypted under a key that was not checked: a refusal stops the
+  // booth (startChecks), and this review with it.
+  const keyChecked = booth.keyCheck.done.then(() => true, () => false);
   try {
     await waitReady(precompute);
+    if (!(await keyChecked) || booth.stopped) return;
     mark(MARK.sealStart);
     const sealed = await encryptBallot(booth.election, booth.credential, selections, { precompute });
     mark(MARK.sealEnd);
@@ -265,7 +385,7 @@ function changeChoices() {
 }
 
 async function cast() {
-  if (booth.casting || !booth.sealed) return;
+  if (booth.casting || !booth.sealed || booth.stopped || booth.keyCheck?.passed !== true) return;
   mark(MARK.cast);
   booth.casting = true;
   const { ballot, trackingCode } = booth.sealed;
@@ -298,7 +418,7 @@ async function cast() {
 }
 
 async function audit() {
-  if (!booth.sealed) return;
+  if (!booth.sealed || booth.stopped) return;
   const sealed = booth.sealed;
   booth.sealed = null; // an audited ballot can never be cast
   setActions({ cast: false, audit: false, change: false });
@@ -340,6 +460,7 @@ async function stepReceipt() {
     `receipt-${booth.summary.id}-${trackingCode.slice(0, 16)}.json`,
     `${JSON.stringify(receipt, null, 2)}\n`,
   );
+  $('receipt-stored').hidden = !keepReceipt(booth.summary.id, receipt); // for the board page's check
   const revote = booth.summary.manifest.rules?.revote === 'refuse' ? null : 'receipt.revoteLast';
   if (revote) setText($('receipt-revote'), revote);
   const verdict = $('receipt-verdict');
@@ -382,6 +503,8 @@ function wire() {
 }
 
 async function main() {
+  booth.policy = pagePolicy();
+  $('policy-warning').hidden = booth.policy !== 'testing';
   await startI18n();
   wire();
   await stepElection();

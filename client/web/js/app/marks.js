@@ -5,6 +5,8 @@
 export const MARK = Object.freeze({
   precomputeStart: 'kiemphieu:precompute-start', // the vote-independent work starts
   precomputeEnd: 'kiemphieu:precompute-end', // ... and is ready
+  keyCheckStart: 'kiemphieu:key-check-start', // the key ceremony check starts (in its worker)
+  keyCheckEnd: 'kiemphieu:key-check-end', // ... and has passed
   sealStart: 'kiemphieu:seal-start', // the choices are encrypted, proven and signed
   sealEnd: 'kiemphieu:seal-end',
   cast: 'kiemphieu:cast', // the voter pressed "cast"

@@ -2,7 +2,8 @@
 // per question (a table first; a stacked bar per person or motion; the QĐ 96
 // flags; participation and quorum), and the decryption verified here in the
 // browser by the results module (share proofs, combination, unpacking, rules)
-// in a Web Worker, the table shown meanwhile with the check being run.
+// in a Web Worker, the table shown meanwhile with the check being run; and,
+// in any state, a saved receipt checked against the board (receipt-panel.js).
 
 import { verifyTallyInWorker } from '../results/index.js';
 import { failureKey, getJson, paths } from './api.js';
@@ -10,6 +11,7 @@ import { stackedBar } from './bar-chart.js';
 import { clear, el, setMessage, showStep } from './dom.js';
 import { chooseElection, fetchSummary } from './election-picker.js';
 import { has, pick, setLocalized, setText, startI18n, t } from './i18n.js';
+import { wireReceiptPanel } from './receipt-panel.js';
 
 const $ = (id) => document.getElementById(id);
 const DONE = new Set(['tallied', 'published']);
@@ -164,14 +166,12 @@ async function verify(summary, reply) {
   box.dataset.verdict = 'running';
   try {
     const id = summary.id;
-    const [trustees, shares, tally] = await Promise.all([
-      getJson(paths.trustees(id)), getJson(paths.shares(id)), getJson(paths.tally(id)),
-    ]);
+    const [shares, tally] = await Promise.all([getJson(paths.shares(id)), getJson(paths.tally(id))]);
     const onprogress = (progress) => {
       shown.progress = progress;
       renderProgress();
     };
-    const verdict = await verifyTallyInWorker({ summary, trustees, shares, tally, result: reply }, { onprogress });
+    const verdict = await verifyTallyInWorker({ summary, shares, tally, result: reply }, { onprogress });
     shown.verdict = verdict;
     delete box.dataset.check;
     renderVerdict(verdict);
@@ -189,6 +189,7 @@ async function main() {
   const id = await chooseElection({ list: $('election-list'), message: $('election-message') });
   showStep('results');
   $('results-print').addEventListener('click', () => globalThis.print());
+  wireReceiptPanel(id);
   let summary;
   try {
     summary = await fetchSummary(id);

@@ -97,9 +97,123 @@ export function modPow(base, exp, m) {
   return result;
 }
 
+/**
+ * Π bases[i]^exps[i] mod m by Straus's method: the squarings are shared by all
+ * bases, each base has a table of its powers 0..2^w − 1, and the window w is
+ * the one with the fewest multiplications for this many bases and exponent
+ * bits (spec §10.2; the result equals the naive product exactly). A negative
+ * exponent inverts its base first (the base must be a unit modulo m).
+ */
+export function multiPow(bases, exps, m) {
+  if (m <= 0n) throw new RangeError('multiPow: modulus must be positive');
+  if (bases.length !== exps.length) throw new RangeError('multiPow: one exponent per base');
+  if (m === 1n) return 0n;
+  const k = bases.length;
+  const longest = exps.reduce((most, e) => Math.max(most, bitLength(e < 0n ? -e : e)), 0);
+  let w = 1;
+  const cost = (x) => k * (2 ** x - 2) + (longest / x) * k * (1 - 2 ** -x);
+  while (w < 8 && cost(w + 1) < cost(w)) w++;
+  const size = 1 << w;
+  const tables = bases.map((b, i) => {
+    const base = exps[i] < 0n ? modInverse(b, m) : mod(b, m);
+    const table = [1n, base];
+    for (let d = 2; d < size; d++) table.push((table[d - 1] * base) % m);
+    return table;
+  });
+  const magnitudes = exps.map((e) => (e < 0n ? -e : e));
+  const width = BigInt(w);
+  const mask = BigInt(size - 1);
+  let result = 1n;
+  for (let at = BigInt(Math.ceil(longest / w) * w) - width; at >= 0n; at -= width) {
+    if (result !== 1n) for (let j = 0; j < w; j++) result = (result * result) % m;
+    for (let i = 0; i < k; i++) {
+      const digit = Number((magnitudes[i] >> at) & mask);
+      if (digit) result = (result * tables[i][digit]) % m;
+    }
+  }
+  return result;
+}
+
+/** The Jacobi symbol (a|n) for an odd n > 0: 1, −1 or 0. */
+export function jacobi(a, n) {
+  if (n <= 0n || n % 2n === 0n) throw new RangeError('jacobi: n must be odd and positive');
+  a = mod(a, n);
+  let sign = 1;
+  while (a !== 0n) {
+    while (a % 2n === 0n) {
+      a /= 2n;
+      const r = n % 8n;
+      if (r === 3n || r === 5n) sign = -sign;
+    }
+    [a, n] = [n, a];
+    if (a % 4n === 3n && n % 4n === 3n) sign = -sign;
+    a %= n;
+  }
+  return n === 1n ? sign : 0;
+}
+
+const MILLER_RABIN_BASES = [2n, 3n, 5n, 7n, 11n, 13n, 17n, 19n, 23n, 29n, 31n, 37n];
+
+/**
+ * Miller–Rabin with the fixed bases 2, 3, …, 37: false for every composite
+ * that any of them witnesses, true for every prime. (A composite that fools
+ * all twelve is only ever *refused* by the checks that call this, as "prime".)
+ */
+export function isProbablePrime(n) {
+  if (n < 2n) return false;
+  for (const p of MILLER_RABIN_BASES) {
+    if (n === p) return true;
+    if (n % p === 0n) return false;
+  }
+  let d = n - 1n;
+  let s = 0;
+  while (d % 2n === 0n) {
+    d /= 2n;
+    s++;
+  }
+  for (const a of MILLER_RABIN_BASES) {
+    let x = modPow(a, d, n);
+    if (x === 1n || x === n - 1n) continue;
+    let witness = true;
+    for (let r = 1; r < s && witness; r++) {
+      x = (x * x) % n;
+      if (x === n - 1n) witness = false;
+    }
+    if (witness) return false;
+  }
+  return true;
+}
+
+/** The primes below `bound` (a sieve of Eratosthenes; bound ≤ 2^24). */
+export function primesBelow(bound) {
+  if (!Number.isInteger(bound) || bound < 2 || bound > 1 << 24) throw new RangeError('primesBelow: bound out of range');
+  const composite = new Uint8Array(bound);
+  const out = [];
+  for (let i = 2; i < bound; i++) {
+    if (composite[i]) continue;
+    out.push(i);
+    for (let j = i * i; j < bound; j += i) composite[j] = 1;
+  }
+  return out;
+}
+
 /** True when 0 < x < m and gcd(x, m) = 1 (spec §3.3). */
 export function isUnit(x, m) {
   return x > 0n && x < m && gcd(x, m) === 1n;
+}
+
+/**
+ * True when every x is a unit modulo m (0 < x < m, gcd(x, m) = 1), with one
+ * gcd: a prime factor of m divides the product of the xs mod m exactly when it
+ * divides one of them.
+ */
+export function allUnits(values, m) {
+  let product = 1n;
+  for (const x of values) {
+    if (!(x > 0n && x < m)) return false;
+    product = (product * x) % m;
+  }
+  return gcd(product, m) === 1n;
 }
 
 /** Big-endian bytes to a non-negative BigInt (empty bytes give 0). */
@@ -141,11 +255,15 @@ export function hexToBigInt(text, maxBits) {
   return x;
 }
 
+const BYTE_HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+const HEX_DIGIT = new Int8Array(128).fill(-1);
+for (let d = 0; d < 16; d++) HEX_DIGIT['0123456789abcdef'.charCodeAt(d)] = d;
+
 /** Lowercase hex of bytes (the codec's byte-string form). */
 export function bytesToHex(bytes) {
-  let out = '';
-  for (const b of bytes) out += b.toString(16).padStart(2, '0');
-  return out;
+  const out = new Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) out[i] = BYTE_HEX[bytes[i]];
+  return out.join('');
 }
 
 /** Parse lowercase hex bytes strictly; `length` (in bytes) is enforced when given. */
@@ -157,7 +275,7 @@ export function hexToBytes(text, length) {
     throw new RangeError(`hexToBytes: expected ${length} bytes`);
   }
   const out = new Uint8Array(text.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(text.slice(2 * i, 2 * i + 2), 16);
+  for (let i = 0; i < out.length; i++) out[i] = (HEX_DIGIT[text.charCodeAt(2 * i)] << 4) | HEX_DIGIT[text.charCodeAt(2 * i + 1)];
   return out;
 }
 

@@ -1,13 +1,17 @@
 // An election as the booth sees it: the server's summary decoded and checked
 // (docs/spec.md §8.1, §8.2, §9). The base hash H_E is recomputed from the
-// canonical manifest bytes and the threshold key and must equal the summary's.
+// canonical bytes of the manifest and of the whole key ceremony (committee,
+// key, proofs, test ciphertext) and must equal the summary's. This is quick;
+// the ceremony's proofs are checked apart, in a worker (keycheck.js), before
+// anything is encrypted.
 
 import { bitLength, bytesToHex, hexToBigInt, hexToBytes } from './bigint.js';
 import { canonicalBytes } from './canonical.js';
+import { CEREMONY_VERSION, ceremonyHash } from './ceremony.js';
 import { PaillierKey } from './paillier.js';
 import { Tag, digest } from './transcript.js';
 
-export const SPEC_VERSION = 1;
+export const SPEC_VERSION = 2;
 const IDENT = /^[a-z0-9][a-z0-9_-]{0,47}$/;
 const KINDS = new Set(['confidence', 'single', 'multiple']);
 
@@ -40,9 +44,9 @@ function big(x, maxBits, path) {
   }
 }
 
-function document(x, kind, path) {
+function document(x, kind, path, version = 1) {
   need(isObject(x), `${path}: expected a ${kind} document`);
-  need(x.type === kind && x.version === 1, `${path}: expected a ${kind} document of version 1`);
+  need(x.type === kind && x.version === version, `${path}: expected a ${kind} document of version ${version}`);
   return x;
 }
 
@@ -93,17 +97,21 @@ export function manifestHash(manifest) {
   return digest(Tag.MANIFEST, canonicalBytes(manifest));
 }
 
-/** H_E = H(base, 1, election id, manifest hash, n, v, [v_1..v_ℓ], t) (§8.2). */
-export function baseHash(manifest, key) {
-  return digest(Tag.BASE, SPEC_VERSION, manifest.election_id, manifestHash(manifest), key.n, key.v, key.vks, key.t);
+/**
+ * H_E = H(base, 2, election id, manifest hash, key-ceremony hash) (§8.2), from
+ * the wire manifest and the wire key ceremony document.
+ */
+export function baseHash(manifest, ceremony) {
+  return digest(Tag.BASE, SPEC_VERSION, manifest.election_id, manifestHash(manifest), ceremonyHash(ceremony));
 }
 
 /** A checked election: use `openElection` to make one. */
 export class Election {
-  constructor({ id, state, manifest, hash, key, radix, shapes }) {
+  constructor({ id, state, manifest, ceremony, hash, key, radix, shapes }) {
     this.id = id;
     this.state = state;
     this.manifest = manifest;
+    this.ceremony = ceremony; // the wire key ceremony, as H_E binds it
     this.questions = manifest.questions;
     this.hash = hash;
     this.hashHex = bytesToHex(hash);
@@ -121,7 +129,7 @@ export async function openElection(summary) {
   need(manifest.election_id === summary.id, 'the manifest is for another election');
   const b = integer(manifest.counter_bits, 8, 48, 'manifest.counter_bits');
   need(summary.key_ceremony !== null && summary.key_ceremony !== undefined, 'the election has no published key yet');
-  const ceremony = document(summary.key_ceremony, 'key-ceremony', 'key_ceremony');
+  const ceremony = document(summary.key_ceremony, 'key-ceremony', 'key_ceremony', CEREMONY_VERSION);
   need(ceremony.election_id === summary.id, 'the key ceremony is for another election');
   const wire = ceremony.key;
   need(isObject(wire) && Array.isArray(wire.vks) && wire.vks.length >= 1 && wire.vks.length <= 255, 'key_ceremony.key: malformed');
@@ -149,11 +157,21 @@ export async function openElection(summary) {
   }
   let hash;
   try {
-    hash = baseHash(manifest, key);
+    hash = baseHash(manifest, ceremony);
   } catch (error) {
-    throw new ElectionMismatch(`manifest: cannot be hashed (${error.message})`);
+    throw new ElectionMismatch(`manifest or key ceremony: cannot be hashed (${error.message})`);
   }
   need(bytesToHex(hash) === bytesToHex(claimed), "the server's base hash differs from the one computed here");
   const state = typeof summary.state === 'string' ? summary.state : 'unknown';
-  return new Election({ id: summary.id, state, manifest, hash, key: new PaillierKey(key.n), radix, shapes });
+  return new Election({
+    id: summary.id, state, manifest, ceremony: deepFreeze(structuredClone(ceremony)), hash, key: new PaillierKey(key.n), radix, shapes,
+  });
+}
+
+function deepFreeze(value) {
+  if (value !== null && typeof value === 'object') {
+    Object.values(value).forEach(deepFreeze);
+    Object.freeze(value);
+  }
+  return value;
 }

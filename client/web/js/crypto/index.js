@@ -4,14 +4,45 @@
 
 import { AuditMismatch, checkAuditDocument } from './audit.js';
 import { assembleBallot, checkSelections } from './ballot.js';
+import { BoardReplyError, checkReceiptOnBoard } from './board.js';
+import { parseKeyPolicy } from './ceremony.js';
 import { CredentialError, credentialFor, formatCredential, parseCredential } from './credential.js';
 import { ElectionMismatch, openElection } from './election.js';
+import { KeyCheck } from './keycheck.js';
 import { Precompute } from './precomputation.js';
 import { planOf, precomputeBallot } from './precompute.js';
 import { ReceiptError, checkReceipt } from './receipt.js';
+import { KeyCheckError, RollError } from './refusals.js';
+import { checkRoll, registrarKeyOf } from './roll.js';
 
-export { AuditMismatch, CredentialError, ElectionMismatch, Precompute, ReceiptError };
-export { formatCredential, openElection, parseCredential };
+export { AuditMismatch, BoardReplyError, CredentialError, ElectionMismatch, KeyCheck, KeyCheckError, Precompute, ReceiptError, RollError };
+export { formatCredential, openElection, parseCredential, parseKeyPolicy };
+
+/**
+ * Start checking the election's key ceremony under `policy` (a module Web
+ * Worker when available): a KeyCheck whose `.done` must resolve before
+ * anything is encrypted (§6, §8.10; keycheck.js).
+ */
+export function startKeyCheck(election, options = {}) {
+  return new KeyCheck(election, options);
+}
+
+/**
+ * The set of credential keys (hex) of a GET /credentials reply, once it is
+ * exactly the roll the election's registrar signed (§8.12); throws RollError.
+ */
+export async function checkSignedRoll(election, reply) {
+  return checkRoll(reply, registrarKeyOf(election), election.id);
+}
+
+/**
+ * Hold a saved receipt against the published board (§8.9; board.js
+ * checkReceiptOnBoard): `readBoard(start, limit)` fetches board pages.
+ */
+export async function checkSavedReceipt(election, receipt, serverKeyHex, readBoard) {
+  const revote = election.manifest.rules?.revote ?? 'last-counts';
+  return checkReceiptOnBoard({ receipt, electionHash: election.hash, serverKeyHex, readBoard, revote });
+}
 
 /** The credential (Ed25519 key, §8.4) of a typed code for this election. */
 export async function deriveCredential(election, code) {

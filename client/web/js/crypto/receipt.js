@@ -10,11 +10,15 @@ import { Tag, digest } from './transcript.js';
 const ZERO = '00'.repeat(64);
 const HEX32 = /^[0-9a-f]{64}$/;
 
-/** A receipt is malformed, for another ballot or election, or not signed by the server. */
+/**
+ * A receipt is malformed, for another ballot or election, or not signed by the
+ * server. `reason`: 'form', 'election', 'tracking-code', 'server-key' or 'signature'.
+ */
 export class ReceiptError extends Error {
-  constructor(message) {
+  constructor(message, reason = 'form') {
     super(message);
     this.name = 'ReceiptError';
+    this.reason = reason;
   }
 }
 
@@ -35,13 +39,13 @@ export async function checkReceipt(electionHashHex, trackingCodeHex, receipt, se
       !(Number.isSafeInteger(receipt.position) && receipt.position >= 0)) {
     throw new ReceiptError('the receipt is malformed');
   }
-  if (receipt.election !== electionHashHex) throw new ReceiptError('the receipt is for another election');
-  if (receipt.tracking_code !== trackingCodeHex) throw new ReceiptError("the receipt's tracking code is not this ballot's");
-  if (receipt.server_key !== serverKeyHex) throw new ReceiptError('the receipt is signed by another server key');
+  if (receipt.election !== electionHashHex) throw new ReceiptError('the receipt is for another election', 'election');
+  if (receipt.tracking_code !== trackingCodeHex) throw new ReceiptError("the receipt's tracking code is not this ballot's", 'tracking-code');
+  if (receipt.server_key !== serverKeyHex) throw new ReceiptError('the receipt is signed by another server key', 'server-key');
   try {
     await verifySignature(hexToBytes(serverKeyHex, 32), receiptMessage(receipt), hexToBytes(receipt.signature, 64));
   } catch (error) {
-    if (error instanceof SignatureError) throw new ReceiptError("the server's signature on the receipt does not verify");
+    if (error instanceof SignatureError) throw new ReceiptError("the server's signature on the receipt does not verify", 'signature');
     throw error;
   }
   return receipt;

@@ -34,6 +34,13 @@ export const Tag = Object.freeze({
   RECEIPT: 'receipt',
   TRUSTEE_SHARES: 'trustee/shares',
   RECORD_INDEX: 'record/index',
+  KEY_CEREMONY: 'key-ceremony',
+  RING_PEDERSEN_PROOF: 'ring-pedersen-proof',
+  FACTOR_PROOF: 'factor-proof',
+  TRUSTEE_CARD: 'trustee/card',
+  REGISTRAR_CARD: 'registrar/card',
+  REGISTRAR_ROLL: 'registrar/roll',
+  CLOSE_ATTESTATION: 'trustee/close',
 });
 
 const KNOWN_TAGS = new Set(Object.values(Tag));

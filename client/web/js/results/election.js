@@ -1,6 +1,7 @@
 // The election as the results page needs it: the manifest's shape and rules,
-// the threshold key, and the base hash H_E recomputed from them
-// (docs/spec.md §8.1, §8.2, §8.8; H_E by the booth's crypto/election.js).
+// the key ceremony (its threshold key and its committee), and the base hash
+// H_E recomputed from the manifest and the whole ceremony (docs/spec.md §8.1,
+// §8.2, §8.8, §8.10; H_E by the booth's crypto/election.js).
 
 import { canonicalBytes } from '../crypto/canonical.js';
 import { baseHash } from '../crypto/election.js';
@@ -18,7 +19,10 @@ const MANIFEST_KEYS = ['election_id', 'title', 'description', 'questions', 'coun
 const QUESTION_KEYS = ['id', 'kind', 'title', 'options', 'rows', 'blank', 'min_choices', 'max_choices'];
 const RULES_KEYS = ['summoned', 'quorum', 'denominator', 'thresholds', 'revote', 'trustees', 'threshold'];
 const THRESHOLD_KEYS = ['id', 'question', 'slot', 'comparison', 'fraction', 'denominator', 'label'];
-const CEREMONY_KEYS = ['election_id', 'key', 'modulus_proof', 'test_plaintext', 'test_ciphertext'];
+const CEREMONY_KEYS = [
+  'election_id', 'committee', 'key', 'modulus_proof', 'factor_proofs', 'test_plaintext', 'test_ciphertext',
+];
+export const CEREMONY_VERSION = 2;
 
 function ids(items, path) {
   return list(items, path, 0, 60).map((c, i) => text(object(c, `${path}[${i}]`).id, `${path}[${i}].id`));
@@ -117,7 +121,8 @@ export function readKey(key, path) {
 }
 
 /**
- * The election of a GET /api/elections/<id> reply: manifest, key and the
+ * The election of a GET /api/elections/<id> reply: manifest, key, the wire
+ * key ceremony (`ceremony`, whose committee signs the shares) and the
  * recomputed H_E (`hash`), next to the server's claim (`claimedHash`, hex or
  * null). Throws ReplyError when the reply cannot be read.
  */
@@ -125,23 +130,26 @@ export function readElection(summary) {
   object(summary, 'summary');
   const manifest = readManifest(summary.manifest, 'summary.manifest');
   if (summary.key_ceremony === null) throw new ReplyError('summary.key_ceremony', 'the election has no key yet');
-  const ceremony = documentOf(summary.key_ceremony, 'summary.key_ceremony', 'key-ceremony', 1, CEREMONY_KEYS);
+  const ceremony = documentOf(summary.key_ceremony, 'summary.key_ceremony', 'key-ceremony', CEREMONY_VERSION, CEREMONY_KEYS);
   if (ceremony.election_id !== manifest.electionId) {
     throw new ReplyError('summary.key_ceremony.election_id', 'the key is for another election');
   }
   const key = readKey(ceremony.key, 'summary.key_ceremony.key');
-  try {
-    canonicalBytes(summary.manifest);
-  } catch (err) {
-    if (!(err instanceof TypeError)) throw err;
-    throw new ReplyError('summary.manifest', `not canonical JSON: ${err.message}`);
+  for (const [value, path] of [[summary.manifest, 'summary.manifest'], [ceremony, 'summary.key_ceremony']]) {
+    try {
+      canonicalBytes(value);
+    } catch (err) {
+      if (!(err instanceof TypeError)) throw err;
+      throw new ReplyError(path, `not canonical JSON: ${err.message}`);
+    }
   }
   const claimed = summary.base_hash === null ? null : text(summary.base_hash, 'summary.base_hash');
   return {
     id: manifest.electionId,
     manifest,
     key,
-    hash: baseHash(summary.manifest, key),
+    ceremony,
+    hash: baseHash(summary.manifest, ceremony),
     claimedHash: claimed,
   };
 }

@@ -13,14 +13,15 @@ export { verifyTallyInWorker, WORKER_URL } from './verifier.js';
 
 /**
  * Verify a published tally from the JSON replies of GET /api/elections/<id>,
- * /trustees, /shares, /tally and /result. Resolves to {ok, checks: [{id, ok,
+ * /shares, /tally and /result (the committee comes from the summary's key
+ * ceremony; a `trustees` reply is ignored). Resolves to {ok, checks: [{id, ok,
  * passed, failed, detail}], counts, result}; bad data is reported in a failed
  * check, never thrown. `onprogress({check, index, total})` as each check
  * starts. This runs on the calling thread; verifyTallyInWorker runs it in a
  * Web Worker.
  */
-export async function verifyTallyInBrowser({ summary, trustees, shares, tally, result }, { onprogress } = {}) {
-  return verdict({ summary, trustees, shares, tally, result }, { onprogress });
+export async function verifyTallyInBrowser({ summary, shares, tally, result }, { onprogress } = {}) {
+  return verdict({ summary, shares, tally, result }, { onprogress });
 }
 
 /**

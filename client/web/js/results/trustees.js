@@ -1,5 +1,6 @@
 // Trustees and their signed share documents (docs/spec.md §8.10), mirroring
-// crypto/election/trustee.py: a `trustee-shares` document holds H_E, the
+// crypto/election/trustee.py: the committee is the key ceremony's (signed
+// `trustee` v2 cards under H_E); a `trustee-shares` document holds H_E, the
 // trustee's index, the purpose, the ciphertexts, one decryption share with
 // proof per ciphertext, and an Ed25519 signature by the trustee's identity key
 // over H(trustee/shares, canonical bytes with a zero signature).
@@ -9,7 +10,7 @@ import { canonicalBytes } from '../crypto/canonical.js';
 import { SignatureError, verifySignature } from '../crypto/ed25519.js';
 import { Tag, digest } from '../crypto/transcript.js';
 import { MAX_TRUSTEES } from './election.js';
-import { bigHex, bool, bytes, documentOf, list, object, oneOf, smallInt, text } from './reply.js';
+import { bigHex, bool, bytes, documentOf, list, object, oneOf, ReplyError, smallInt, text } from './reply.js';
 import { ShareError } from './decryption.js';
 
 export const PURPOSES = ['test', 'tally'];
@@ -17,21 +18,29 @@ export const MAX_CIPHERTEXTS = 64;
 const ZERO_SIGNATURE = '00'.repeat(64);
 const Z_MAX_BITS = 10240;
 
-/** The committee of a GET /trustees reply: Map index → {index, name, identityKey}. */
-export function readTrustees(reply) {
-  object(reply, 'trustees');
+const TRUSTEE_KEYS = ['index', 'name', 'role', 'identity_key', 'encryption_key', 'pedersen', 'signature'];
+
+/**
+ * The committee of a key ceremony (document `committee` v1 under
+ * summary.key_ceremony, which H_E binds): Map index → {index, name,
+ * identityKey} of its `trustee` v2 documents, which must be the ℓ members
+ * 1..ℓ in order.
+ */
+export function readCommittee(committee, path, size) {
+  documentOf(committee, path, 'committee', 1, ['trustees', 'registrar']);
   const out = new Map();
-  list(reply.trustees, 'trustees.trustees', 0, MAX_TRUSTEES).forEach((t, i) => {
-    const at = `trustees.trustees[${i}]`;
-    documentOf(t, at, 'trustee', 1, ['index', 'name', 'role', 'identity_key', 'encryption_key']);
+  list(committee.trustees, `${path}.trustees`, 1, MAX_TRUSTEES).forEach((t, i) => {
+    const at = `${path}.trustees[${i}]`;
+    documentOf(t, at, 'trustee', 2, TRUSTEE_KEYS);
     const index = smallInt(t.index, `${at}.index`, 1, MAX_TRUSTEES);
-    if (out.has(index)) throw new ShareError(`trustee ${index} is listed twice`, index);
+    if (index !== i + 1) throw new ReplyError(`${at}.index`, `member ${i + 1} of the committee has index ${index}`);
     out.set(index, {
       index,
       name: text(t.name, `${at}.name`),
       identityKey: bytes(t.identity_key, `${at}.identity_key`, 32),
     });
   });
+  if (out.size !== size) throw new ReplyError(`${path}.trustees`, `the committee has ${out.size} members, the key ${size}`);
   return out;
 }
 

@@ -1,5 +1,6 @@
 // The browser's verdict on a published tally (docs/spec.md §11 steps 4 and
-// 7–10, from the public replies only): H_E, the packing, every valid tally
+// 7–10, from the public replies only): H_E (over the manifest and the whole key
+// ceremony, whose committee's identity keys sign the shares), the packing, every valid tally
 // share document and its proofs, the combination with the t lowest valid
 // trustees (as the server combines), the unpacking against the reported counts
 // and the result recomputed from the rules.
@@ -15,7 +16,7 @@ import { readElection } from './election.js';
 import { bigHex, list, object, ReplyError, smallInt } from './reply.js';
 import { readCounts, resultFromCounts } from './result.js';
 import { pack, readTally, TallyError, unpack } from './tally.js';
-import { checkSharesDocument, readShareLog, readSharesDocument, readTrustees } from './trustees.js';
+import { checkSharesDocument, readCommittee, readShareLog, readSharesDocument } from './trustees.js';
 
 /** The check ids, in the order they are reported. */
 export const CHECKS = Object.freeze([
@@ -159,11 +160,16 @@ function checkPacking(election, reply) {
 
 /**
  * §11 step 8: the tally documents the server marked valid (the first per
- * trustee), their §8.10 checks and signatures, then every share proof.
- * Returns the trustees whose document and proofs all hold, with their shares.
+ * trustee), their §8.10 checks and signatures under the identity keys of the
+ * key ceremony's committee (bound by H_E; not GET /trustees), then every
+ * share proof. Returns the trustees whose document and proofs all hold, with
+ * their shares.
  */
-async function checkShares(election, trusteesReply, sharesReply, packed, started = () => {}) {
-  const read = await attempt(() => ({ committee: readTrustees(trusteesReply), log: readShareLog(sharesReply) }));
+async function checkShares(election, sharesReply, packed, started = () => {}) {
+  const read = await attempt(() => ({
+    committee: readCommittee(election.ceremony.committee, 'summary.key_ceremony.committee', election.key.l),
+    log: readShareLog(sharesReply),
+  }));
   if (read.error) {
     return { usable: new Map(), checks: [check('share-signatures', [read.error], 0, ''), notRun('share-proofs', read.error)] };
   }
@@ -278,14 +284,15 @@ function checkResult(election, counts, resultReply) {
 }
 
 /**
- * The verdict on a published tally from the five public replies (GET
- * /api/elections/<id>, /trustees, /shares, /tally, /result):
+ * The verdict on a published tally from the public replies (GET
+ * /api/elections/<id>, /shares, /tally, /result; the committee is the key
+ * ceremony's, in the summary, so GET /trustees is not needed):
  * {ok, checks, counts, result} where counts and result are the browser's own
  * (wire form, null when they could not be computed).
  * `onprogress({check, index, total})` is called as each check starts (ids of
  * CHECKS, in order; a check that is not run is not announced).
  */
-export async function verdict({ summary, trustees, shares, tally, result }, { onprogress = () => {} } = {}) {
+export async function verdict({ summary, shares, tally, result }, { onprogress = () => {} } = {}) {
   const started = (id) => onprogress({ check: id, index: CHECKS.indexOf(id), total: CHECKS.length });
   const checks = [];
   const out = { counts: null, result: null };
@@ -304,7 +311,7 @@ export async function verdict({ summary, trustees, shares, tally, result }, { on
   checks.push(packing.check);
   if (packing.packed === null) return skip('share-signatures', 'the encrypted tally could not be read');
   started('share-signatures');
-  const sharesOut = await checkShares(election, trustees, shares, packing.packed, started);
+  const sharesOut = await checkShares(election, shares, packing.packed, started);
   checks.push(...sharesOut.checks);
   started('combination');
   const combination = checkCombination(election, sharesOut.usable, packing.packed);

@@ -18,7 +18,7 @@ function onPage(replies, onprogress) {
 }
 
 /**
- * The verdict of verifyTallyInBrowser on the five replies, computed by a
+ * The verdict of verifyTallyInBrowser on the replies, computed by a
  * worker from `spawn(workerUrl)`. `onprogress({check, index, total, runner})`
  * as each check starts, `runner` saying where it runs ('worker' or 'page').
  * A worker that cannot be created, or fails before its first message, is

@@ -4,8 +4,8 @@
 // are checked. It imports only relative modules (the page's import map does
 // not apply inside a worker) and sees only the public replies.
 //
-// In:  {type: 'verify', replies: {summary, trustees, shares, tally, result}}
-//      (the JSON replies of GET /api/elections/<id>, /trustees, /shares, /tally, /result)
+// In:  {type: 'verify', replies: {summary, shares, tally, result}}
+//      (the JSON replies of GET /api/elections/<id>, /shares, /tally, /result)
 // Out: {type: 'progress', check, index, total}   as each check starts (CHECKS order)
 //      then {type: 'verdict', verdict}            ({ok, checks, counts, result}, plain data)
 //   or {type: 'error', message}                   (a bad request or a programming error)
