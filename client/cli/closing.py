@@ -3,15 +3,16 @@
 At the close the chair reads aloud, from ``kiemphieu admin close``, the
 board's head, its size, the number of ballots and the roll hash
 (:func:`show_close`). Each trustee recomputes the board on its own machine
-and signs those values (``kiemphieu trustee attest``); a trustee decrypts
-only a board it recomputed whose head at least t attestations name, or the
-head read aloud in the room (``--head``).
+and signs those values (:func:`attest`, ``kiemphieu trustee attest``); a
+trustee decrypts only a board it recomputed whose head at least t
+attestations name, or the head read aloud in the room (:func:`pinned`,
+``--head``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from kiemphieu.crypto import codec
@@ -19,15 +20,22 @@ from kiemphieu.crypto.election.attestation import (
     BoardClose,
     CloseAttestation,
     agreeing,
-    attest,
 )
+from kiemphieu.crypto.election.attestation import attest as sign_close
 from kiemphieu.crypto.election.board import EntryKind
 from kiemphieu.crypto.election.committee import Trustee
 from kiemphieu.crypto.errors import DecodeError
+from kiemphieu.crypto.primitives.paillier import KeyPolicy
 
-from .connection import UsageError
+from . import recount as rc
+from .connection import NotReady, UsageError
 from .http import ApiClient, BadReply, api_path
+from .keystore import TrusteeKeys
 from .recount import Board, Mismatch
+from .roll import fetch_signed_roll
+from .voter import Election, fetch_election
+
+Say = Callable[[str], None]
 
 _HEX = re.compile(r"[0-9a-f]{64}")
 
@@ -122,6 +130,73 @@ def post_attestation(
     close: BoardClose,
 ) -> dict[str, Any]:
     """Sign ``close`` as trustee ``index`` and post it (the same again is fine)."""
-    doc = attest(identity_seed, election_hash, index, close)
+    doc = sign_close(identity_seed, election_hash, index, close)
     path = api_path("trustee", "elections", election_id, "attestations")
     return client.post(path, codec.dumps(doc), idempotent=True)
+
+
+def member_of(election: Election, keys: TrusteeKeys) -> Trustee:
+    """This trustee in the key ceremony's committee (which H_E binds), by identity key."""
+    for member in election.context.ceremony.committee.trustees:
+        if member.identity_key == keys.identity_public:
+            return member
+    raise BadReply("the election's key ceremony has no member with this identity key")
+
+
+def recount_board(
+    client: ApiClient, election: Election, say: Say
+) -> tuple[rc.Board, rc.Recount, BoardClose]:
+    """Download the board and the signed roll, check them and recount the tally."""
+    ctx = election.context
+    board = rc.download_board(client, ctx.election_id)
+    roll, _ = fetch_signed_roll(client, ctx.election_id, ctx.ceremony.committee.registrar)
+    say(
+        f"  ok  downloaded {len(board.entries)} board entries and the roll of {len(roll)} "
+        "credentials the registrar signed"
+    )
+    mine = rc.verify_board(election, board, roll)
+    say(f"  ok  chain, roll and {mine.ballots_on_board} ballots verified")
+    return board, mine, close_of(board)
+
+
+def attest(
+    client: ApiClient,
+    election_id: str,
+    keys: TrusteeKeys,
+    policy: KeyPolicy,
+    head: bytes | None,
+    *,
+    confirm: Callable[[str], bool] | None = None,
+    say: Say = print,
+) -> BoardClose:
+    """Recount the closed board here and sign its close values as this trustee.
+
+    ``head``: the head read aloud in the room, which must be the recomputed
+    one; without it ``confirm`` is shown the values and must answer yes."""
+    election = fetch_election(client, election_id, policy)
+    if election.state not in ("closed", "tallied", "published"):
+        raise NotReady(f"the poll is {election.state}; trustees attest after the close")
+    record = member_of(election, keys)
+    say(f"trustee {record.index} ({record.name}), election {election_id}")
+    _, _, close = recount_board(client, election, say)
+    say(show_close(close))
+    if head is not None:
+        if head != close.head:
+            raise rc.Mismatch(
+                "the head read aloud is not the head of the board recomputed here: "
+                "this server shows you another board than the room's; nothing was signed"
+            )
+        say("  ok  the head read aloud is the head recomputed here")
+    elif confirm is None or not confirm("Is this the head read aloud in the room?"):
+        raise UsageError("not confirmed: give the head read aloud with --head; nothing signed")
+    ctx = election.context
+    post_attestation(
+        client,
+        election_id,
+        keys.identity_seed,
+        election_hash=ctx.hash,
+        index=record.index,
+        close=close,
+    )
+    say("  ok  close attestation signed and posted")
+    return close

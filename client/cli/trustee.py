@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 from kiemphieu.crypto import codec
-from kiemphieu.crypto.election.attestation import BoardClose
 from kiemphieu.crypto.election.committee import Trustee, make_card, pedersen_binding
 from kiemphieu.crypto.election.trustee import SharePurpose, make_shares
 from kiemphieu.crypto.errors import DecodeError, KiemphieuCryptoError
@@ -38,6 +37,7 @@ from kiemphieu.crypto.primitives.threshold import check_share
 
 from . import closing
 from . import recount as rc
+from .closing import attest, member_of, recount_board
 from .connection import (
     LocalError,
     NotReady,
@@ -59,7 +59,6 @@ from .keystore import (
     save_trustee_keys,
 )
 from .passphrase import ask_passphrase, new_passphrase
-from .roll import fetch_signed_roll
 from .voter import INSECURE_WARNING, Election, fetch_election
 
 Say = Callable[[str], None]
@@ -122,14 +121,6 @@ def fetch_trustees(client: ApiClient, election_id: str) -> dict[int, Trustee]:
     except DecodeError as exc:
         raise BadReply(f"the trustee list: {exc}") from None
     return {t.index: t for t in members}
-
-
-def member_of(election: Election, keys: TrusteeKeys) -> Trustee:
-    """This trustee in the key ceremony's committee (which H_E binds), by identity key."""
-    for member in election.context.ceremony.committee.trustees:
-        if member.identity_key == keys.identity_public:
-            return member
-    raise BadReply("the election's key ceremony has no member with this identity key")
 
 
 def _checked(
@@ -208,65 +199,6 @@ def check(
     path = api_path("trustee", "elections", election_id, "test-shares")
     client.post(path, codec.dumps(doc), idempotent=True)
     say("  ok  test-decryption share posted; the server verified it")
-
-
-def recount_board(
-    client: ApiClient, election: Election, say: Say
-) -> tuple[rc.Board, rc.Recount, BoardClose]:
-    """Download the board and the signed roll, check them and recount the tally."""
-    ctx = election.context
-    board = rc.download_board(client, ctx.election_id)
-    roll, _ = fetch_signed_roll(client, ctx.election_id, ctx.ceremony.committee.registrar)
-    say(
-        f"  ok  downloaded {len(board.entries)} board entries and the roll of {len(roll)} "
-        "credentials the registrar signed"
-    )
-    mine = rc.verify_board(election, board, roll)
-    say(f"  ok  chain, roll and {mine.ballots_on_board} ballots verified")
-    return board, mine, closing.close_of(board)
-
-
-def attest(
-    client: ApiClient,
-    election_id: str,
-    keys: TrusteeKeys,
-    policy: KeyPolicy,
-    head: bytes | None,
-    *,
-    confirm: Callable[[str], bool] | None = None,
-    say: Say = _say,
-) -> BoardClose:
-    """Recount the closed board here and sign its close values as this trustee.
-
-    ``head``: the head read aloud in the room, which must be the recomputed
-    one; without it ``confirm`` is shown the values and must answer yes."""
-    election = fetch_election(client, election_id, policy)
-    if election.state not in ("closed", "tallied", "published"):
-        raise NotReady(f"the poll is {election.state}; trustees attest after the close")
-    record = member_of(election, keys)
-    say(f"trustee {record.index} ({record.name}), election {election_id}")
-    _, _, close = recount_board(client, election, say)
-    say(closing.show_close(close))
-    if head is not None:
-        if head != close.head:
-            raise rc.Mismatch(
-                "the head read aloud is not the head of the board recomputed here: "
-                "this server shows you another board than the room's; nothing was signed"
-            )
-        say("  ok  the head read aloud is the head recomputed here")
-    elif confirm is None or not confirm("Is this the head read aloud in the room?"):
-        raise UsageError("not confirmed: give the head read aloud with --head; nothing signed")
-    ctx = election.context
-    closing.post_attestation(
-        client,
-        election_id,
-        keys.identity_seed,
-        election_hash=ctx.hash,
-        index=record.index,
-        close=close,
-    )
-    say("  ok  close attestation signed and posted")
-    return close
 
 
 def decrypt(
