@@ -25,12 +25,12 @@ from ..election.context import ElectionContext
 from ..election.manifest import Manifest
 from ..election.result import ElectionResult
 from ..election.rules import Revote
-from ..election.tally import EncryptedTally, QuestionTally, TallyCounts, pack
+from ..election.tally import TallyCounts
 from ..errors import DecodeError, KiemphieuCryptoError, RecordError
 from ..primitives.paillier import KeyPolicy
 from . import archive as names
 from . import committee as committee_steps
-from . import steps
+from . import steps, tally_pass
 from .archive import RecordArchive
 from .documents import (
     AttestationList,
@@ -44,11 +44,9 @@ from .parallel import SegmentRunner
 from .receipts import GivenReceipt, ReceiptOutcome, ReceiptWatch
 from .report import Collector, VerificationReport
 from .segments import (
-    AccumulateJob,
     ContextWire,
     SegmentJob,
     SegmentOutcome,
-    accumulate_segment,
     check_segment,
 )
 
@@ -215,10 +213,24 @@ class _Verifier:
             with r.guard("roll-signature"):
                 committee_steps.check_roll_signature(r, ctx, credentials)
         self.check_receipts(ctx, board)
-        counted = self.counted_set(ctx, board, tally)
+        counted = tally_pass.counted_set(r, board.counted, tally)
         packed_ok = False
-        with r.guard("encrypted-tally"):
-            packed_ok = self.second_pass(ctx, board, tally, counted)
+        if tally is None:
+            r.skip("encrypted-tally", "tally.json cannot be read")
+        elif not board.complete:
+            r.skip("encrypted-tally", "board segments cannot be read")
+        else:
+            with r.guard("encrypted-tally"):
+                packed_ok = tally_pass.check_encrypted_tally(
+                    r,
+                    ctx,
+                    archive=self.archive,
+                    runner=self.runner,
+                    ranges=board.ranges,
+                    tally=tally,
+                    counted=counted,
+                    progress=self.progress,
+                )
         decryption = None
         if index.state is RecordState.CLOSED:
             for check in COMMITTEE:
@@ -384,76 +396,3 @@ class _Verifier:
                 )
                 continue
             board.counted[verdict.credential] = verdict.position
-
-    def counted_set(
-        self, ctx: ElectionContext, board: _Board, tally: TallyRecord | None
-    ) -> tuple[int, ...]:
-        counted = tuple(sorted(board.counted.values()))
-        if tally is None:
-            self.r.failed("counted-set", "tally.json cannot be read: no counted set to compare")
-        else:
-            differ = sorted(set(counted) ^ set(tally.counted))
-            self.r.item(
-                "counted-set",
-                counted == tally.counted,
-                f"tally.json counts other positions than the board gives (differing: {differ[:8]})",
-            )
-        return counted
-
-    def second_pass(
-        self,
-        ctx: ElectionContext,
-        board: _Board,
-        tally: TallyRecord | None,
-        counted: tuple[int, ...],
-    ) -> bool:
-        """``encrypted-tally``: the counted ballots multiplied and packed; True
-        when tally.json's packed ciphertexts are the recomputed ones."""
-        r = self.r
-        if tally is None:
-            r.skip("encrypted-tally", "tally.json cannot be read")
-            return False
-        if not board.complete:
-            r.skip("encrypted-tally", "board segments cannot be read")
-            return False
-        wire = ContextWire.of(ctx)
-        wanted = sorted(counted)
-
-        def jobs() -> Iterator[AccumulateJob]:
-            k = 0
-            for name, start, count in board.ranges:
-                mine = []
-                while k < len(wanted) and wanted[k] < start + count:
-                    mine.append(wanted[k])
-                    k += 1
-                if mine:
-                    yield AccumulateJob(wire, name, self.archive.read(name), tuple(mine))
-
-        n2 = ctx.public_key.n2
-        acc = [[1] * len(q.parts) for q in ctx.manifest.questions]
-        found = 0
-        for part in self.runner.map(accumulate_segment, jobs()):
-            if part.error is not None:
-                r.failed("encrypted-tally", f"{part.name}: {part.error}")
-                return False
-            for row, products in zip(acc, part.products, strict=True):
-                for j, c in enumerate(products):
-                    row[j] = row[j] * c % n2
-            found += part.ballots
-            if self.progress is not None:
-                self.progress("tally", found, len(wanted))
-        recomputed = EncryptedTally(
-            ctx.hash,
-            found,
-            tuple(
-                QuestionTally(q.id, tuple(row))
-                for q, row in zip(ctx.manifest.questions, acc, strict=True)
-            ),
-        )
-        r.item("encrypted-tally", tally.election == ctx.hash, "tally.json of another election")
-        fits = found <= ctx.manifest.max_ballots
-        r.item("encrypted-tally", fits, f"{found} ballots exceed the counters' 2^b − 1")
-        r.item("encrypted-tally", recomputed == tally.tally, "the encrypted tally differs")
-        same = pack(ctx, recomputed) == tally.packed
-        r.item("encrypted-tally", same, "the packed ciphertexts are not the tally's packing")
-        return r.clean("encrypted-tally")
