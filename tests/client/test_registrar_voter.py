@@ -318,3 +318,30 @@ def test_missing_font_fails_before_anything_is_made(cli, new_election, tmp_path)
     assert "fonts-dejavu-core" in r.err and "--font-dir" in r.err
     assert not out.exists()
     assert election.live.get(f"/api/elections/{election.id}/credentials")["credentials"] == []
+
+
+def test_the_registrar_never_signs_a_credential_it_did_not_issue(cli, new_election, tmp_path):
+    """A server (or an operator with the admin token) adds a credential of its
+    own: the registrar's tool refuses to issue more or to sign the roll, so the
+    poll cannot open until it is removed by a new election; the sheets issued
+    before keep their signature."""
+    election = new_election()
+    first = tmp_path / "first"
+    assert issue(cli, election, first, 2).code == 0
+    signed = election.live.get(f"/api/elections/{election.id}/credentials")["signed_roll"]
+    assert signed["count"] == 2
+    puppet = derive_key(new_code(), election.id).public.hex()
+    path = f"/api/registrar/elections/{election.id}/credentials"
+    election.live.post(path, json.dumps({"credentials": [puppet]}).encode(), admin=True)
+    r = issue(cli, election, tmp_path / "second", 2)
+    assert r.code == 5 and "does not cover" in r.err, r.err
+    assert not (tmp_path / "second" / "credentials.csv").exists()
+    sign = ("credentials", "sign", "--election", election.id, "--server", election.live.url,
+            "--token-file", election.live.token_file, "--registrar-key", election.registrar_key,
+            "--passphrase-file", election.passphrase_file)  # fmt: skip
+    r = cli(*sign, "--sheets", first / "credentials.csv")
+    assert r.code == 5 and "not the roll the registrar signed before" in r.err, r.err
+    again = election.live.get(f"/api/elections/{election.id}/credentials")["signed_roll"]
+    assert again == signed  # nothing new was signed
+    r = election.admin(cli, "open", "--election", election.id)
+    assert r.code == 3 and "registrar signed a roll of 2 credentials; 3 are listed" in r.err
