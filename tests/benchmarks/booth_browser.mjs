@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 
 import { PHONE, atStep, launch, runDriver, watch } from '../e2e/browser.mjs';
 
-const MARKS = ['precompute-start', 'precompute-end', 'seal-start', 'seal-end', 'cast', 'receipt',
-  'receipt-checked'];
+const MARKS = ['key-check-start', 'key-check-end', 'precompute-start', 'precompute-end', 'seal-start',
+  'seal-end', 'cast', 'receipt', 'receipt-checked'];
 
 async function oneVoter(browser, { base, election, choices }, code) {
   const context = await browser.newContext({ ...PHONE });
@@ -17,6 +17,7 @@ async function oneVoter(browser, { base, election, choices }, code) {
   const page = await context.newPage();
   await page.goto(`${base}/?election=${encodeURIComponent(election)}`);
   await atStep(page, 'code');
+  const codeShown = await page.evaluate(() => performance.now());
   await page.getByTestId('code-input').fill(code);
   await page.getByTestId('code-submit').tap();
   await atStep(page, 'ballot');
@@ -49,6 +50,10 @@ async function oneVoter(browser, { base, election, choices }, code) {
     problems,
     cores,
     marks,
+    key_check_ms: ms('key-check-start', 'key-check-end'),
+    // from the code step shown to the key checked: what a voter typing the
+    // code in less time than this would wait (this script types at once)
+    key_check_after_code_step_ms: Math.round((marks['key-check-end'] - codeShown) * 10) / 10,
     precompute_ms: ms('precompute-start', 'precompute-end'),
     seal_ms: ms('seal-start', 'seal-end'),
     work_ms: Math.round((ms('precompute-start', 'precompute-end') + ms('seal-start', 'seal-end')) * 10) / 10,

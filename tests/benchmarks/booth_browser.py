@@ -15,8 +15,9 @@ What it does:
 3. has ``--voters`` voters cast through the booth in Debian's chromium
    (tests/benchmarks/booth_browser.mjs, playwright-core), each in a fresh
    phone-sized browser context, and reads the booth's User Timing marks
-   (client/web/js/app/marks.js): precomputation start and end, sealing start
-   and end, the cast click, the receipt shown, its signature checked;
+   (client/web/js/app/marks.js): the key ceremony check's start and end,
+   precomputation start and end, sealing start and end, the cast click, the
+   receipt shown, its signature checked;
 4. prints median and max of each span and, with ``--json FILE``, writes them
    with the machine's load.
 
@@ -58,7 +59,15 @@ ROWS = 5
 TARGET_CAST_S = 2.0
 TARGET_WORK_S = 5.0
 CHOICES = ["high", "mid", "low", "blank", "high"]
-SPANS = ("precompute_ms", "seal_ms", "work_ms", "cast_to_receipt_ms", "cast_to_checked_ms")
+SPANS = (
+    "key_check_ms",
+    "key_check_after_code_step_ms",
+    "precompute_ms",
+    "seal_ms",
+    "work_ms",
+    "cast_to_receipt_ms",
+    "cast_to_checked_ms",
+)
 
 MANIFEST = """
 election_id = "{eid}"
@@ -250,6 +259,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def print_table(f: dict[str, Any]) -> None:
     names = {
+        "key_check_ms": "key ceremony check (worker)",
+        "key_check_after_code_step_ms": "code step shown → key checked",
         "precompute_ms": "precomputation (worker)",
         "seal_ms": "sealing after it",
         "work_ms": "all encryption and proof work",
