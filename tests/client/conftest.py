@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import io
 import os
+import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import nacl.pwhash
 import nacl.signing
+import psycopg
 import pytest
 import requests
 
@@ -33,6 +35,7 @@ from ..support.committee import HeldCeremony, hold_ceremony
 from ..support.server_process import ServerProcess
 
 REGISTRAR_PASSPHRASE = "registrar passphrase for the tests"
+PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 
 MANIFEST_TOML = """
 election_id = "{election_id}"
@@ -127,10 +130,8 @@ class Live:
         return r.json()
 
 
-@pytest.fixture(scope="session")
-def live(tmp_path_factory) -> Iterator[Live]:
-    data = tmp_path_factory.mktemp("client-server")
-    server = ServerProcess(f"sqlite:///{data / 'kiemphieu.sqlite3'}", data)
+def _serve(db_url: str, data: Path) -> Iterator[Live]:
+    server = ServerProcess(db_url, data)
     server.start()
     try:
         token_file = data / "token"
@@ -139,6 +140,33 @@ def live(tmp_path_factory) -> Iterator[Live]:
         yield Live(server.url, server.token(), token_file)
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def live_postgresql(tmp_path_factory) -> Iterator[Live]:
+    """The same server on PostgreSQL (a database of its own, dropped afterwards)."""
+    name = f"kp_cli_{secrets.token_hex(6)}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield from _serve(
+            f"postgresql://postgres@127.0.0.1:5432/{name}", tmp_path_factory.mktemp("client-pg")
+        )
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_live(request) -> Live:
+    """The live server on SQLite, then on PostgreSQL."""
+    return request.getfixturevalue("live" if request.param == "sqlite" else "live_postgresql")
+
+
+@pytest.fixture(scope="session")
+def live(tmp_path_factory) -> Iterator[Live]:
+    data = tmp_path_factory.mktemp("client-server")
+    yield from _serve(f"sqlite:///{data / 'kiemphieu.sqlite3'}", data)
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """Issue 10's attacks by a server that lies, played through the real CLI against a
-real server process whose answers are rewritten on their way to the client (as
-a malicious server would send them). Each attack is shown in the shape that
-worked before (what the server sends) and refused now, with nothing posted.
+real server process (on SQLite and on PostgreSQL) whose answers are rewritten
+on their way to the client (as a malicious server would send them). Each
+attack is shown in the shape that worked before (what the server sends) and
+refused now, with nothing posted.
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ def posted_shares(live, eid) -> list:
     return live.get(f"/api/elections/{eid}/shares")["shares"]
 
 
-def test_trustee_check_is_no_decryption_oracle(cli, live, tmp_path, monkeypatch):
+def test_trustee_check_is_no_decryption_oracle(cli, any_live, tmp_path, monkeypatch):
+    live = any_live
     """Point 1: after the poll opened, the server serves the ceremony with c_T
     replaced by a voter's ciphertext (and says it is keyed again, board empty)
     and asks the trustees to re-run the check. Before, they posted a share of
@@ -80,7 +82,8 @@ def test_trustee_check_is_no_decryption_oracle(cli, live, tmp_path, monkeypatch)
     assert posted_shares(live, c.id) == before
 
 
-def test_renamed_committee_member_is_refused(cli, live, tmp_path, monkeypatch):
+def test_renamed_committee_member_is_refused(cli, any_live, tmp_path, monkeypatch):
+    live = any_live
     """Point 6: the server names another chair (a changed role) and moves H_E to
     match; the card is the member's signature, so every checker refuses."""
     c = keyed(cli, live, tmp_path)
@@ -99,7 +102,8 @@ def test_renamed_committee_member_is_refused(cli, live, tmp_path, monkeypatch):
     assert live.get(f"/api/elections/{c.id}/turnout")["ballots"] == 0
 
 
-def test_puppet_credentials_are_refused(cli, live, tmp_path, monkeypatch):
+def test_puppet_credentials_are_refused(cli, any_live, tmp_path, monkeypatch):
+    live = any_live
     """Point 2: the server lists credentials of its own (with known votes) beside
     the voters'. The registrar's signature covers another roll: the voter's tool,
     the trustees' attest and decrypt refuse; nothing is decrypted."""
@@ -120,7 +124,8 @@ def test_puppet_credentials_are_refused(cli, live, tmp_path, monkeypatch):
     assert live.get(f"/api/elections/{c.id}/attestations")["attestations"] == []
 
 
-def test_another_board_than_the_rooms_is_refused(cli, live, tmp_path, monkeypatch):
+def test_another_board_than_the_rooms_is_refused(cli, any_live, tmp_path, monkeypatch):
+    live = any_live
     """Pin the close: a head that is not the one read aloud is refused by
     attest and decrypt; a trustee shown another board cannot get its
     attestation stored (the server keeps only its own board's)."""
