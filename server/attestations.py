@@ -91,4 +91,5 @@ def post_attestation(
             )
         )
         audit(conn, election_id, f"trustee-{doc.index}", "attest-close", {"head": doc.head.hex()})
+        elections.touch(conn, election_id)  # the record holds the attestations
         return True

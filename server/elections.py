@@ -159,6 +159,16 @@ def create(db: Database, manifest: Manifest, actor: str) -> ElectionRow:
         return get(conn, manifest.election_id)
 
 
+def touch(conn: Connection, election_id: str) -> None:
+    """Mark a change of a closed election's record contents (a new close
+    attestation): ``updated_at`` moves, so the record is stamped anew and rebuilt."""
+    conn.execute(
+        schema.elections.update()
+        .where(schema.elections.c.id == election_id)
+        .values(updated_at=now())
+    )
+
+
 def _transition(conn: Connection, row: ElectionRow, to: State) -> None:
     if NEXT.get(row.state) is not to:
         raise conflict(
@@ -260,7 +270,7 @@ def open_poll(
         if not keys:
             raise conflict("no-credentials", "issue credentials before opening the poll")
         signed(conn, [bytes(k) for k in keys])
-        base = _base_hash(conn, election_id)
+        base = base_hash(conn, election_id)
         board.append(conn, election_id, base, EntryKind.ROLL, roll_hash(keys))
         board.append(conn, election_id, base, EntryKind.OPEN, base)
         audit(conn, election_id, actor, "open", {"credentials": len(keys)})
@@ -272,7 +282,7 @@ def close_poll(db: Database, election_id: str, actor: str) -> ElectionRow:
     with db.write() as conn:
         row = get(conn, election_id, lock=True)
         _transition(conn, row, State.CLOSED)
-        base = _base_hash(conn, election_id)
+        base = base_hash(conn, election_id)
         entry = board.append(conn, election_id, base, EntryKind.CLOSE, base)
         audit(
             conn,
@@ -284,7 +294,7 @@ def close_poll(db: Database, election_id: str, actor: str) -> ElectionRow:
         return get(conn, election_id)
 
 
-def _base_hash(conn: Connection, election_id: str) -> bytes:
+def base_hash(conn: Connection, election_id: str) -> bytes:
     h = conn.execute(
         select(schema.elections.c.base_hash).where(schema.elections.c.id == election_id)
     ).scalar_one()

@@ -1,10 +1,12 @@
 """The election record of a closed election, built from the database (docs/record.md).
 
 No Flask here. Once the poll is closed an election no longer changes but for
-its state (closed → tallied → published) and the trustees' tally shares, so
-the record of each state is built once and kept as a file under the server's
-data folder: ``DATA/records/<election id>/<state>-<stamp>.zip`` where the
-stamp hashes the state and the time the election entered it. Requests only
+its state (closed → tallied → published), the trustees' tally shares (taken
+only while closed, and in the record only from tallied on) and their close
+attestations (each new one moves ``updated_at``), so the record is built once
+per change and kept as a file under the server's data folder:
+``DATA/records/<election id>/<state>-<stamp>.zip`` where the stamp hashes the
+state and ``updated_at``. Requests only
 look the file up (:func:`lookup`, never waiting); builds run in the background
 (server/record_builder.py) with :func:`ensure_record`, which builds the file of
 the current state and removes the stale ones. Building streams the board a
@@ -14,9 +16,10 @@ than one segment is in memory; an exclusive file lock keeps two workers from
 building the same record at once, and whoever holds it removes the temporary
 files a killed build left behind.
 
-The bytes depend only on the database: ``exported_at`` is the time the
-election entered the recorded state (not the time of the request), so a
-record rebuilt after its file was lost is byte-identical and keeps its ETag.
+The bytes depend only on the database: ``exported_at`` is ``updated_at`` (not
+the time of the request), so a record rebuilt after its file was lost is
+byte-identical and keeps its ETag, and a record built before an attestation
+arrived is never served as current after it.
 """
 
 from __future__ import annotations
@@ -109,7 +112,8 @@ def software() -> str:
 
 
 def exported_at(row: ElectionRow) -> str:
-    """When the election entered its current state, as ``YYYY-MM-DDTHH:MM:SSZ``."""
+    """When the election entered its current state or last took a close
+    attestation, as ``YYYY-MM-DDTHH:MM:SSZ``."""
     stamp = datetime.fromisoformat(row.updated_at).astimezone(UTC)
     return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
 

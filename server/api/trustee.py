@@ -67,4 +67,6 @@ def post_attestation(election_id: str) -> tuple[Response, int]:
     with svc.db.read() as conn:
         row = elections.get(conn, election_id)
     new = attestations.post_attestation(svc.db, svc.contexts.get(row), election_id, doc)
+    if new:  # committed: the record, which lists the attestations, is built again
+        svc.record_builder.request(election_id)
     return jsonify({"index": doc.index, "head": doc.head.hex()}), 201 if new else 200

@@ -274,3 +274,32 @@ def test_record_removed_while_served_is_rebuilt(server, held, monkeypatch):
     assert removed and removed[0].is_file()  # built again under the same name
     assert r.headers["ETag"] == f'"{hashlib.sha256(zf_index(r.data)).hexdigest()}"'
     assert_verifies(r.data)
+
+
+def test_an_attestation_after_the_record_was_built_builds_it_again(server, held):
+    """The closed record is built at the close, before the trustees attest; each
+    new attestation stamps the election anew, so the record served is never
+    one that lacks a stored attestation, and it is rebuilt byte-identical from
+    the database (the same attestation again changes nothing)."""
+    opened = prepare_election(server, held, voters=1)
+    eid = opened.election_id
+    assert server.admin("post", f"/api/admin/elections/{eid}/close").status_code == 200
+    first = fetch(server, eid)
+    assert first.status_code == 200
+    with open_record(first.data) as rec:
+        assert load_all(rec)[archive.ATTESTATIONS].attestations == ()
+    attest_close(server, held, [2])
+    second = fetch(server, eid)
+    assert second.status_code == 200 and second.headers["ETag"] != first.headers["ETag"]
+    with open_record(second.data) as rec:
+        assert [a.index for a in load_all(rec)[archive.ATTESTATIONS].attestations] == [2]
+    assert_verifies(second.data)
+    attest_close(server, held, [2])  # the same again: 200, nothing new
+    assert builder(server).wait(eid, timeout=60)
+    (built,) = (server.config.data_dir / "records" / eid).glob("*.zip")  # the stale one went
+    assert built.read_bytes() == second.data
+    built.unlink()
+    assert server.client.get(url(eid)).status_code == 202
+    builder(server).request(eid)
+    third = fetch(server, eid)
+    assert third.status_code == 200 and third.data == second.data
