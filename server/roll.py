@@ -69,10 +69,17 @@ def latest(conn: Connection, election_id: str) -> SignedRoll | None:
 
 def post_signed_roll(db: Database, election_id: str, signed: SignedRoll, actor: str) -> int:
     """Store the registrar's signature on the roll as it is now (count and hash
-    must match the listed keys); refused once the poll is open. Returns the count."""
+    must match the listed keys). The signature binds H_E, so it is taken only
+    once the key ceremony is published and before the poll opens. Returns the count."""
     with db.write() as conn:
         row = elections.get(conn, election_id, lock=True)
-        if row.state not in (State.DRAFT, State.KEYS_PUBLISHED):
+        if row.state is State.DRAFT:
+            raise conflict(
+                "wrong-state",
+                "the registrar signs the roll after the key ceremony (the signature binds it)",
+                "state",
+            )
+        if row.state is not State.KEYS_PUBLISHED:
             raise conflict(
                 "wrong-state", f"election is {row.state.value}; the roll is closed", "state"
             )
@@ -80,7 +87,7 @@ def post_signed_roll(db: Database, election_id: str, signed: SignedRoll, actor: 
         if card is None:
             raise conflict("no-registrar", "register the registrar's card first")
         try:
-            verify_roll_signature(signed, card, election_id)
+            verify_roll_signature(signed, card, election_id, elections.base_hash(conn, election_id))
         except RollMismatch as exc:
             raise bad_request("bad-signature", str(exc), "signature") from exc
         keys = registry.all_keys(conn, election_id)

@@ -126,7 +126,7 @@ def election(manifest, key_ceremony):
 def voter_key(election):
     from kiemphieu.crypto.election.credential import derive_key, new_code
 
-    return derive_key(new_code(), election.election_id)
+    return derive_key(new_code(), election.election_id, election.registrar_key)
 
 
 @pytest.fixture(scope="session")

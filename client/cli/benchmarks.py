@@ -298,7 +298,7 @@ def _encrypt_ballots(ctx: ElectionContext, count: int) -> list[bl.Ballot]:
     """``count`` ballots, each under a fresh credential, with random votes."""
     out = []
     for _ in range(count):
-        key = derive_key(new_code(), ctx.election_id)
+        key = derive_key(new_code(), ctx.election_id, ctx.registrar_key)
         out.append(bl.encrypt_ballot(ctx, key, random_votes()))
     return out
 
@@ -324,7 +324,7 @@ def ballots(
     made = make_ballots(ctx, extra, workers)
     prove_times = []
     for _ in range(repeat):
-        key = derive_key(new_code(), ctx.election_id)
+        key = derive_key(new_code(), ctx.election_id, ctx.registrar_key)
         votes = random_votes()
         ballot, seconds = timed(bl.encrypt_ballot, ctx, key, votes)
         made.append(ballot)

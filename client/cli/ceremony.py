@@ -26,7 +26,6 @@ Sizes: 3072 bits by default, 4096 allowed; 2048 only with ``--short-lived``.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -58,7 +57,8 @@ from .connection import (
 from .http import ApiClient, BadReply, NetworkError, ServerError, api_path
 from .keystore import KeystoreError, fingerprint, save_share, write_private
 from .passphrase import new_passphrase
-from .registrar import fetch_manifest, prepare_folder
+from .private_files import prepare_folder, remove_files
+from .registrar import fetch_manifest
 from .trustee import fetch_trustees
 from .voter import INSECURE_WARNING
 
@@ -159,7 +159,7 @@ def _seal(
                 )
             written.append(path)
     except (KeystoreError, OSError, CryptoError) as exc:
-        _remove(written)
+        remove_files(written)
         raise LocalError(f"cannot write share file {len(written) + 1}: {exc}") from None
 
 
@@ -211,7 +211,7 @@ def run_ceremony(
             api_path("admin", "elections", election_id, "keys"), codec.dumps(public), admin=True
         )
     except ServerError:  # refused: no election uses this key
-        _remove(paths)
+        remove_files(paths)
         raise
     except (NetworkError, BadReply) as exc:  # did the server take it?
         info = _after_failed_publish(client, election_id, public, paths, exc)
@@ -246,7 +246,7 @@ def _after_failed_publish(
         ) from None
     if info.get("key_ceremony") == codec.to_wire(public):
         return info
-    _remove(paths)
+    remove_files(paths)
     raise error
 
 
@@ -255,12 +255,6 @@ def _check_bits(bits: int, policy: KeyPolicy) -> None:
         policy.check_bits(bits)
     except KiemphieuCryptoError as exc:
         raise UsageError(str(exc)) from None
-
-
-def _remove(paths: Sequence[Path]) -> None:
-    for path in paths:
-        with contextlib.suppress(OSError):
-            path.unlink()
 
 
 def ceremony_verb(args: argparse.Namespace) -> int:

@@ -149,7 +149,7 @@ def recount_board(
     """Download the board and the signed roll, check them and recount the tally."""
     ctx = election.context
     board = rc.download_board(client, ctx.election_id)
-    roll, _ = fetch_signed_roll(client, ctx.election_id, ctx.ceremony.committee.registrar)
+    roll, _ = fetch_signed_roll(client, ctx.election_id, ctx.ceremony.committee.registrar, ctx.hash)
     say(
         f"  ok  downloaded {len(board.entries)} board entries and the roll of {len(roll)} "
         "credentials the registrar signed"

@@ -191,6 +191,8 @@ def setup_election(
     argv += ["--out", str(folder / "credentials"), "--server", url]
     argv += ["--registrar-key", str(setup.registrar_key)]
     argv += ["--passphrase-file", str(setup.registrar_passphrase)]
+    if policy is KeyPolicy.TESTING:
+        argv.append("--insecure-test-key")
     code = run_verb(registrar.register, [*argv, "--token-file", str(token_file)])
     if code:
         raise StepFailed("issuing the credentials", code)

@@ -31,7 +31,7 @@ IN_FLIGHT = 4
 def encrypt_one(job: Job) -> Ballot:
     """One voter's ballot: the key derived from the code, the votes encrypted and signed."""
     ctx, code, votes = job
-    return encrypt_ballot(ctx, derive_key(code, ctx.election_id), votes)
+    return encrypt_ballot(ctx, derive_key(code, ctx.election_id, ctx.registrar_key), votes)
 
 
 def _ballots(jobs: Sequence[Job], workers: int) -> Iterator[Ballot]:

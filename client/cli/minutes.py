@@ -13,10 +13,11 @@ What is printed is checked first, so a server cannot get a wrong figure onto
 paper unnoticed: the base hash is recomputed from the manifest and the key
 ceremony, whose committee (each name and role signed by its member) is the
 one printed; the result is recomputed from the counts under the manifest's
-rules; every tally-share document's signature is checked under its trustee's
+rules, and its number issued is the size of the roll the registrar signed;
+every tally-share document's signature is checked under its trustee's
 identity key; and the close attestations are checked and must name the board
-printed, at least t of them. The share proofs and the decryption itself are
-not re-checked here (``kiemphieu verify`` does).
+printed and the signed roll's hash, at least t of them. The share proofs and
+the decryption itself are not re-checked here (``kiemphieu verify`` does).
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ from .connection import (
 from .fonts import load_fonts, missing_glyphs
 from .http import ApiClient, BadReply, api_path
 from .minutes_pdf import MinutesData, render_minutes
+from .roll import fetch_signed_roll
 
 __all__ = ["MinutesData", "NotTallied", "fetch_minutes_data", "register", "render_minutes"]
 
@@ -129,6 +131,14 @@ def fetch_minutes_data(
         raise BadReply(f"the counts do not give a result: {exc}") from None
     if again != result:
         raise BadReply("the result does not follow from the counts under the manifest's rules")
+    roll, signed_roll = fetch_signed_roll(
+        client, election_id, ceremony.committee.registrar, fingerprint
+    )
+    if result.issued != len(roll):
+        raise BadReply(
+            f"the result counts {result.issued} credentials issued; the registrar signed a "
+            f"roll of {len(roll)}"
+        )
 
     trustees = ceremony.committee.trustees
     by_index = {t.index: t for t in trustees}
@@ -157,7 +167,11 @@ def fetch_minutes_data(
             f"{len(signed)} valid tally-share documents, {manifest.rules.threshold} needed"
         )
     attestations = _attestations(
-        client, election_id, trustees, election_hash=fingerprint, size=size, head=head
+        client,
+        election_id,
+        trustees,
+        election_hash=fingerprint,
+        close=(size, signed_roll.roll_hash, head),
     )
     if len(attestations) < manifest.rules.threshold:
         raise BadReply(
@@ -187,20 +201,20 @@ def _attestations(
     trustees: tuple[Any, ...],
     *,
     election_hash: bytes,
-    size: int,
-    head: bytes | None,
+    close: tuple[int, bytes, bytes | None],
 ) -> tuple[CloseAttestation, ...]:
     """The close attestations the server lists, each signed by its trustee and
-    naming the board printed (BadReply for any other)."""
+    naming the board printed: ``close`` is its size, the signed roll's hash and
+    its head (BadReply for any other)."""
     items = client.get(api_path("elections", election_id, "attestations")).get("attestations")
     if not isinstance(items, list):
         raise BadReply("the attestation list is not a list")
     docs = [_decode(CloseAttestation, a, f"attestation {i}") for i, a in enumerate(items, 1)]
     if not docs:
         return ()
-    first = docs[0]
-    close = BoardClose(size, first.ballots, first.roll_hash, head or b"")
-    good, problems = agreeing(docs, trustees, election_hash, close)
+    size, roll_hash, head = close
+    board = BoardClose(size, docs[0].ballots, roll_hash, head or b"")
+    good, problems = agreeing(docs, trustees, election_hash, board)
     if problems:
         raise BadReply(f"the close attestations: {problems[0]}")
     return tuple(d for d in docs if d.index in good)

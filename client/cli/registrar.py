@@ -6,26 +6,26 @@ a code is never listed on the server without its sheet:
 
 1. read the election (title, revote rule); check the font and the output files;
 2. make N codes and derive their public keys;
-3. write ``credentials.pdf`` and ``credentials.csv`` (temporary file, fsync,
-   rename; mode 0600; existing files are kept unless ``--force``);
+3. write ``credentials.pdf``, ``credentials.csv`` and ``credentials.keys``
+   (the public keys; temporary file, fsync, rename; mode 0600; existing files
+   are kept unless ``--force``);
 4. upload the public keys, in batches;
-5. sign the roll with the registrar's key (registrar_keys.py): the server's
-   roll must be the roll signed before plus exactly these keys.
+5. once the key ceremony is published, sign the roll with the registrar's key
+   (registrar_keys.py): the server's roll must be the roll signed before plus
+   exactly these keys, and the signature binds H_E. In a draft the roll is
+   signed later, with ``credentials sign --sheets credentials.keys``.
 
 If an upload fails, the server is asked which of the new keys it lists: none →
 the files are deleted; some → the files are rewritten with exactly the listed
 sheets; unknown (the server cannot be reached) → the files are kept and the
 registrar is told to check before handing any sheet out. If the signing
-step fails, ``credentials sign --sheets credentials.csv`` signs again later.
+step fails, ``credentials sign --sheets credentials.keys`` signs again later.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
-import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from kiemphieu.crypto.election.board import roll_hash
 from kiemphieu.crypto.election.credential import derive_key, new_code
 from kiemphieu.crypto.election.manifest import Manifest
 from kiemphieu.crypto.errors import DecodeError
+from kiemphieu.crypto.primitives.paillier import KeyPolicy
 
 from . import registrar_keys
 from .connection import (
@@ -49,12 +50,14 @@ from .connection import (
 )
 from .fonts import load_fonts, missing_glyphs
 from .http import ApiClient, BadReply, NetworkError, ServerError, api_path
-from .registrar_keys import election_registrar, open_registrar
-from .roll import RollRefused, fetch_roll, sign_new_roll
+from .private_files import prepare_folder, remove_files, write_files
+from .registrar_keys import election_registrar, open_registrar, sign_issued
+from .roll import RollRefused, fetch_roll
 from .sheets import Sheet, render_csv, render_pdf
 
 PDF_NAME = "credentials.pdf"
 CSV_NAME = "credentials.csv"
+KEYS_NAME = "credentials.keys"
 MAX_COUNT = 100_000
 SERVER_MAX_BATCH = 10_000
 
@@ -70,88 +73,9 @@ def fetch_manifest(client: ApiClient, election_id: str) -> Manifest:
     return manifest
 
 
-# --- files --------------------------------------------------------------------
-
-
-def _write_temp(folder: Path, name: str, data: bytes) -> Path:
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return Path(tmp)
-
-
-def _install(tmp: Path, final: Path, *, force: bool) -> None:
-    """Move ``tmp`` to ``final``; without ``force`` never replace an existing file."""
-    if force:
-        os.replace(tmp, final)
-        return
-    try:
-        os.link(tmp, final)  # atomic: fails if ``final`` exists
-    except FileExistsError:
-        raise
-    except OSError:  # a file system without hard links
-        if final.exists():
-            raise FileExistsError(final) from None
-        os.replace(tmp, final)
-        return
-    os.unlink(tmp)
-
-
-def _fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def write_files(folder: Path, files: Mapping[str, bytes], *, force: bool) -> list[Path]:
-    """Write every file or none (mode 0600); returns their paths."""
-    finals = [folder / name for name in files]
-    if not force:
-        taken = [str(p) for p in finals if p.exists()]
-        if taken:
-            raise UsageError(f"{', '.join(taken)} exists; pass --force to replace it")
-    temps: list[Path] = []
-    done: list[Path] = []
-    try:
-        for name, data in files.items():
-            temps.append(_write_temp(folder, name, data))
-        for tmp, final in zip(temps, finals, strict=True):
-            _install(tmp, final, force=force)
-            done.append(final)
-    except FileExistsError as exc:
-        _remove([*temps, *done])
-        raise UsageError(f"{exc} exists; pass --force to replace it") from None
-    except OSError as exc:
-        _remove([*temps, *done])
-        raise LocalError(f"cannot write in {folder}: {exc.strerror or exc}") from None
-    _fsync_dir(folder)
-    return finals
-
-
-def _remove(paths: Sequence[Path]) -> None:
-    for p in paths:
-        with contextlib.suppress(FileNotFoundError):
-            p.unlink()
-
-
-def prepare_folder(folder: Path) -> None:
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError as exc:
-        raise LocalError(f"cannot create {folder}: {exc.strerror}") from None
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise LocalError(f"cannot write in {folder}")
+def in_draft(client: ApiClient, election_id: str) -> bool:
+    """The election has no key ceremony yet (its roll cannot be signed yet)."""
+    return client.get(api_path("elections", election_id)).get("key_ceremony") is None
 
 
 # --- issuing ------------------------------------------------------------------
@@ -193,6 +117,7 @@ def issue(args: argparse.Namespace) -> int:
         raise UsageError(f"--batch-size must be between 1 and {SERVER_MAX_BATCH}")
     if args.first_sheet < 1:
         raise UsageError("--first-sheet must be 1 or more")
+    policy = KeyPolicy.TESTING if args.insecure_test_key else KeyPolicy.STANDARD
     seed = open_registrar(args.registrar_key, args.passphrase_file)
     client = client_for(args, admin=True)
     folder: Path = args.out
@@ -201,10 +126,15 @@ def issue(args: argparse.Namespace) -> int:
     card = election_registrar(client, args.election, seed)
     listed, signed = fetch_roll(client, args.election)
     if listed and (signed is None or signed.roll_hash != roll_hash(listed)):
-        raise RollRefused(
-            f"the server lists {len(listed)} credentials that the registrar's last signature "
-            "does not cover; sign them first (kiemphieu credentials sign) or find out who "
-            "added them"
+        if signed is not None or not in_draft(client, args.election):
+            raise RollRefused(
+                f"the server lists {len(listed)} credentials that the registrar's last "
+                "signature does not cover; sign the earlier ones first (kiemphieu credentials "
+                "sign --sheets their credentials.keys) or find out who added them"
+            )
+        warn(
+            f"the server lists {len(listed)} credentials that the registrar has not signed yet "
+            "(a draft): signing the roll will need the credentials.keys files of all of them"
         )
     if count > manifest.max_ballots:
         raise UsageError(f"the election's counters hold at most {manifest.max_ballots} ballots")
@@ -213,15 +143,17 @@ def issue(args: argparse.Namespace) -> int:
         warn(f"the font cannot draw these characters of the title: {missing}")
     prepare_folder(folder)
     if not args.force:
-        taken = [str(folder / n) for n in (PDF_NAME, CSV_NAME) if (folder / n).exists()]
+        taken = [str(folder / n) for n in (PDF_NAME, CSV_NAME, KEYS_NAME) if (folder / n).exists()]
         if taken:
             raise UsageError(f"{', '.join(taken)} exists; pass --force to replace it")
 
     sheets = [Sheet(args.first_sheet + i, new_code()) for i in range(count)]
-    keys = [derive_key(s.code, manifest.election_id).public for s in sheets]
+    keys = [derive_key(s.code, manifest.election_id, card.identity_key).public for s in sheets]
     if len(set(keys)) != len(keys):  # 130-bit codes: never expected
         raise LocalError("two fresh codes gave the same key; run the command again")
     revote = manifest.rules.revote if manifest.rules is not None else None
+
+    key_of = dict(zip((s.number for s in sheets), keys, strict=True))
 
     def render(chosen: Sequence[Sheet]) -> dict[str, bytes]:
         pdf = render_pdf(
@@ -231,7 +163,8 @@ def issue(args: argparse.Namespace) -> int:
             revote=revote,
             fonts=fonts,
         )
-        return {PDF_NAME: pdf, CSV_NAME: render_csv(chosen)}
+        listing = "".join(key_of[s.number].hex() + "\n" for s in chosen).encode("ascii")
+        return {PDF_NAME: pdf, CSV_NAME: render_csv(chosen), KEYS_NAME: listing}
 
     paths = write_files(folder, render(sheets), force=args.force)
     try:
@@ -249,21 +182,33 @@ def issue(args: argparse.Namespace) -> int:
     first, last = sheets[0].number, sheets[-1].number
     print(
         f"issued {sent} credentials for {manifest.election_id} (sheets {first}–{last}); "
-        f"the server lists {total} in all\n"
-        f"  {paths[0]}\n  {paths[1]}"
+        f"the server lists {total} in all\n  {paths[0]}\n  {paths[1]}\n  {paths[2]}"
+    )
+    sign_later = (
+        f"kiemphieu credentials sign --election {manifest.election_id} "
+        f"--registrar-key {args.registrar_key} --sheets {paths[2]}"
     )
     try:
-        roll = sign_new_roll(client, manifest.election_id, card, seed, keys)
+        roll = sign_issued(client, manifest.election_id, seed, keys, policy)
     except (ServerError, NetworkError, BadReply) as exc:
-        return fail(
-            ExitCode.REFUSED if isinstance(exc, ServerError) else ExitCode.NETWORK,
-            f"the credentials are listed, but the roll is not signed ({exc}). The poll cannot "
-            f"open until it is: kiemphieu credentials sign --election {manifest.election_id} "
-            f"--registrar-key {args.registrar_key} --sheets {paths[1]}",
+        code = {ServerError: ExitCode.REFUSED, NetworkError: ExitCode.NETWORK}.get(
+            type(exc), ExitCode.VERIFICATION
         )
+        return fail(
+            code,
+            f"the credentials are listed, but the roll is not signed ({exc}). The poll cannot "
+            f"open until it is: {sign_later}",
+        )
+    if roll is None:
+        print(
+            "The roll is signed after the key ceremony (the signature binds it). Keep "
+            f"{paths[2].name} (public keys, no codes) and run then:\n  {sign_later}\n"
+            f"Print the sheets, hand one to each voter, then destroy {PDF_NAME} and {CSV_NAME}."
+        )
+        return 0
     print(
         f"the roll of {roll.count} credentials is signed by the registrar\n"
-        "Print the sheets, hand one to each voter, then destroy these files."
+        f"Print the sheets, hand one to each voter, then destroy {PDF_NAME} and {CSV_NAME}."
     )
     return 0
 
@@ -294,7 +239,7 @@ def _after_failed_upload(
         )
     kept = [s for s, k in zip(sheets, keys, strict=True) if k in on_server]
     if not kept:
-        _remove(paths)
+        remove_files(paths)
         return fail(code, f"{reason}\nNothing was issued: the sheets were deleted.")
     try:
         write_files(paths[0].parent, render(kept), force=True)
@@ -366,6 +311,7 @@ def register(verbs: Any) -> None:
         metavar="DIR",
         help="folder holding DejaVuSans.ttf and DejaVuSans-Bold.ttf (default: the system's)",
     )
+    p.add_argument("--insecure-test-key", action="store_true", help=argparse.SUPPRESS)
     add_server_argument(p)
     add_token_argument(p)
     p.set_defaults(handler=guarded(issue))

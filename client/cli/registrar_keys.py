@@ -24,8 +24,16 @@ from kiemphieu.crypto.election.committee import Registrar, make_registrar
 from kiemphieu.crypto.election.credential import CredentialCodeError, derive_key
 from kiemphieu.crypto.election.roll import SignedRoll
 from kiemphieu.crypto.errors import DecodeError
+from kiemphieu.crypto.primitives.paillier import KeyPolicy
 
-from .connection import LocalError, add_server_argument, add_token_argument, client_for, guarded
+from .connection import (
+    LocalError,
+    NotReady,
+    add_server_argument,
+    add_token_argument,
+    client_for,
+    guarded,
+)
 from .http import ApiClient, BadReply, api_path
 from .keystore import (
     KeystoreError,
@@ -37,6 +45,7 @@ from .keystore import (
 )
 from .passphrase import ask_passphrase, new_passphrase
 from .roll import RollRefused, sign_new_roll
+from .voter import election_from_summary
 
 
 def init_registrar(path: Path, name: str, passphrase: str) -> Registrar:
@@ -81,30 +90,75 @@ def election_registrar(client: ApiClient, election_id: str, seed: bytes) -> Regi
     return card
 
 
+def ceremony_hash_for_roll(
+    client: ApiClient, election_id: str, seed: bytes, policy: KeyPolicy
+) -> tuple[Registrar, bytes] | None:
+    """This registrar's card and H_E of the election's key ceremony, checked
+    in full (proofs, committee, base hash) and naming this key as the
+    registrar; None while the election has no ceremony yet (a draft)."""
+    info = client.get(api_path("elections", election_id))
+    if info.get("key_ceremony") is None:
+        return None
+    election = election_from_summary(info, election_id, policy)
+    card = election.context.ceremony.committee.registrar
+    if card.identity_key != make_registrar(seed, "x").identity_key:
+        raise RollRefused(
+            "the key ceremony names another registrar than this key: refusing to sign a roll for it"
+        )
+    return card, election.context.hash
+
+
 def sign_issued(
-    client: ApiClient, election_id: str, seed: bytes, issued: Sequence[bytes]
-) -> SignedRoll:
-    """Sign the roll after issuing ``issued`` (see :func:`~.roll.sign_new_roll`)."""
-    card = election_registrar(client, election_id, seed)
-    return sign_new_roll(client, election_id, card, seed, issued)
+    client: ApiClient, election_id: str, seed: bytes, issued: Sequence[bytes], policy: KeyPolicy
+) -> SignedRoll | None:
+    """Sign the roll after issuing ``issued`` (see :func:`~.roll.sign_new_roll`),
+    under the checked key ceremony; None while the election is a draft."""
+    found = ceremony_hash_for_roll(client, election_id, seed, policy)
+    if found is None:
+        return None
+    card, election_hash = found
+    return sign_new_roll(client, election_id, card, election_hash, seed=seed, issued=issued)
 
 
-def keys_from_csv(paths: Sequence[Path], election_id: str) -> list[bytes]:
-    """The credential public keys of the codes in credentials.csv files."""
+def _keys_of_csv(path: Path, text: str, election_id: str, registrar: bytes) -> list[bytes]:
+    rows = list(csv.DictReader(io.StringIO(text)))
+    if not rows or "code" not in rows[0]:
+        raise LocalError(f"{path} is not a credentials.csv (sheet,code)")
+    keys: list[bytes] = []
+    for number, row in enumerate(rows, start=2):
+        try:
+            keys.append(derive_key(row["code"], election_id, registrar).public)
+        except CredentialCodeError as exc:
+            raise LocalError(f"{path}, line {number}: {exc}") from None
+    return keys
+
+
+def _keys_of_list(path: Path, text: str) -> list[bytes]:
+    keys: list[bytes] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        try:
+            key = bytes.fromhex(line.strip())
+        except ValueError:
+            key = b""
+        if len(key) != 32:
+            raise LocalError(f"{path}, line {number}: not a credential key (64 hex digits)")
+        keys.append(key)
+    return keys
+
+
+def keys_from_files(paths: Sequence[Path], election_id: str, registrar: bytes) -> list[bytes]:
+    """The credential public keys of credentials.keys files (one key in hex per
+    line) or of the codes in credentials.csv files (sheet,code)."""
     keys: list[bytes] = []
     for path in paths:
         try:
             text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise LocalError(f"cannot read {path}: {exc.strerror}") from None
-        rows = list(csv.DictReader(io.StringIO(text)))
-        if not rows or "code" not in rows[0]:
-            raise LocalError(f"{path} is not a credentials.csv (sheet,code)")
-        for number, row in enumerate(rows, start=2):
-            try:
-                keys.append(derive_key(row["code"], election_id).public)
-            except CredentialCodeError as exc:
-                raise LocalError(f"{path}, line {number}: {exc}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise LocalError(f"cannot read {path}: {exc}") from None
+        if text.startswith(("sheet,", "\ufeffsheet,")):
+            keys += _keys_of_csv(path, text, election_id, registrar)
+        else:
+            keys += _keys_of_list(path, text)
     return keys
 
 
@@ -121,10 +175,17 @@ def init_verb(args: argparse.Namespace) -> int:
 
 
 def sign_verb(args: argparse.Namespace) -> int:
+    policy = KeyPolicy.TESTING if args.insecure_test_key else KeyPolicy.STANDARD
     seed = open_registrar(args.registrar_key, args.passphrase_file)
     client = client_for(args, admin=True)
-    issued = keys_from_csv(args.sheets, args.election)
-    signed = sign_issued(client, args.election, seed, issued)
+    mine = make_registrar(seed, "x").identity_key
+    issued = keys_from_files(args.sheets, args.election, mine)
+    signed = sign_issued(client, args.election, seed, issued, policy)
+    if signed is None:
+        raise NotReady(
+            "the election has no key ceremony yet: the roll is signed after it "
+            "(the signature binds the ceremony)"
+        )
     print(f"the roll of {signed.count} credentials is signed by the registrar")
     return 0
 
@@ -141,8 +202,8 @@ def register(verbs: Any, credentials: Any) -> None:
     )
     p.set_defaults(handler=guarded(init_verb))
     text = (
-        "sign the roll again: the credentials signed before plus the codes of the given "
-        "credentials.csv files (after an issue whose signing step failed)"
+        "sign the roll: the credentials signed before plus those of the given "
+        "credentials.keys files (after the key ceremony, or after a failed signing step)"
     )
     p = credentials.add_parser("sign", help=text, description=text)
     p.add_argument("--election", required=True, metavar="ID", help="the election id")
@@ -155,8 +216,12 @@ def register(verbs: Any, credentials: Any) -> None:
         nargs="+",
         type=Path,
         metavar="CSV",
-        help="the credentials.csv files of the credentials issued since the last signature",
+        help=(
+            "the credentials.keys (or credentials.csv) files of the credentials issued "
+            "since the last signature"
+        ),
     )
+    p.add_argument("--insecure-test-key", action="store_true", help=argparse.SUPPRESS)
     p.add_argument(
         "--passphrase-file", type=Path, metavar="FILE", help="read the passphrase from FILE"
     )

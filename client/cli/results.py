@@ -6,11 +6,12 @@ The server's result is not taken on trust. What is cheap is checked here:
 2. the packed ciphertexts are the packing of the published encrypted tally
    (with ``--recount``, the tally itself is recomputed from the whole board,
    as a trustee does before decrypting);
-3. every tally-share document the server lists as valid: signed by its
-   trustee's identity key, for exactly the packed ciphertexts, every proof
-   (batched); at least t of them;
+3. every tally-share document the server lists as valid: by a member of the
+   key ceremony's committee (not the server's trustee list), for exactly the
+   packed ciphertexts, every proof (batched); at least t of them;
 4. t of them recombined, unpacked with the public checks of §8.7.3, and the
-   result recomputed under the manifest's rules with the public roll size.
+   result recomputed under the manifest's rules with the size of the roll the
+   registrar signed (§8.12; the server's list must be exactly that roll).
 
 The counts and the result must equal the server's, or the command exits 5.
 """
@@ -34,9 +35,8 @@ from kiemphieu.crypto.primitives.paillier import KeyPolicy
 from . import recount as rc
 from .connection import add_server_argument, client_for, guarded
 from .http import ApiClient, BadReply, api_path
-from .registrar import listed_keys
 from .result_table import render_table
-from .trustee import fetch_trustees
+from .roll import fetch_signed_roll
 from .voter import INSECURE_WARNING, Election, fetch_election
 
 
@@ -63,7 +63,7 @@ def _tally_shares(
 ) -> dict[int, tuple[VerifiedDecryptionShare, ...]]:
     """Step 3: every tally-share document the server calls valid, re-verified here."""
     ctx = election.context
-    members = fetch_trustees(client, ctx.election_id)
+    members = {t.index: t for t in ctx.ceremony.committee.trustees}
     log = client.get(api_path("elections", ctx.election_id, "shares")).get("shares")
     if not isinstance(log, list):
         raise BadReply("the share log is not a list")
@@ -121,7 +121,7 @@ def verify_result(
             raise rc.Mismatch("the packed ciphertexts are not the packing of the tally")
     except KiemphieuCryptoError as exc:
         raise rc.Mismatch(f"the published tally: {exc}") from None
-    roll = frozenset(listed_keys(client, election_id))
+    roll, _ = fetch_signed_roll(client, election_id, ctx.ceremony.committee.registrar, ctx.hash)
     if recount:
         board = rc.download_board(client, election_id)
         rc.compare(rc.verify_board(election, board, roll), tally_answer)

@@ -53,14 +53,15 @@ def fetch_roll(client: ApiClient, election_id: str) -> tuple[list[bytes], Signed
 
 
 def fetch_signed_roll(
-    client: ApiClient, election_id: str, registrar: Registrar
+    client: ApiClient, election_id: str, registrar: Registrar, election_hash: bytes
 ) -> tuple[frozenset[bytes], SignedRoll]:
-    """The roll, checked: exactly the keys the registrar signed (RollRefused otherwise)."""
+    """The roll, checked: exactly the keys the registrar signed for this key
+    ceremony (H_E) (RollRefused otherwise)."""
     keys, signed = fetch_roll(client, election_id)
     if signed is None:
         raise RollRefused("the registrar has not signed the roll: nobody vouches for it")
     try:
-        return check_roll(signed, registrar, election_id, keys), signed
+        return check_roll(signed, registrar, election_id, election_hash, keys), signed
     except RollMismatch as exc:
         raise RollRefused(
             f"{exc}: the server's list of credentials is not the registrar's roll"
@@ -71,6 +72,8 @@ def sign_new_roll(
     client: ApiClient,
     election_id: str,
     registrar: Registrar,
+    election_hash: bytes,
+    *,
     seed: bytes,
     issued: Collection[bytes],
 ) -> SignedRoll:
@@ -89,13 +92,13 @@ def sign_new_roll(
             )
     else:
         try:
-            check_roll(previous, registrar, election_id, earlier)
+            check_roll(previous, registrar, election_id, election_hash, earlier)
         except RollMismatch:
             raise RollRefused(
                 "the server's roll, without the credentials just issued, is not the roll "
                 "the registrar signed before: refusing to sign it"
             ) from None
-    signed = sign_roll(seed, election_id, keys)
+    signed = sign_roll(seed, election_id, election_hash, keys)
     if signed.roll_hash != roll_hash(listed):  # pragma: no cover - the same keys
         raise RollRefused("the roll changed while it was signed")
     client.post(api_path("registrar", "elections", election_id, "roll"), codec.dumps(signed),

@@ -304,8 +304,8 @@ def vote(args: argparse.Namespace) -> int:
     interactive = sys.stdin.isatty()
     if not interactive:  # every answer given: a missing one is a usage error, here
         given = complete_votes(ctx.manifest, given, None)
-    key = derive_key(code, ctx.election_id)
-    roll, _ = fetch_signed_roll(client, ctx.election_id, ctx.ceremony.committee.registrar)
+    key = derive_key(code, ctx.election_id, ctx.registrar_key)
+    roll, _ = fetch_signed_roll(client, ctx.election_id, ctx.ceremony.committee.registrar, ctx.hash)
     if key.public not in roll:
         raise UsageError(
             "this code is not on the roll the registrar signed for this election; "

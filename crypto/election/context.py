@@ -73,6 +73,11 @@ class ElectionContext:
         return self.manifest.election_id
 
     @property
+    def registrar_key(self) -> bytes:
+        """The registrar's identity key, which the credential KDF binds (§8.4)."""
+        return self.ceremony.committee.registrar.identity_key
+
+    @property
     def radix(self) -> int:
         """B = 2^b, the base of the packed encoding."""
         return 1 << self.manifest.counter_bits

@@ -5,10 +5,11 @@ and one check character (Damm, over GF(32)), shown in groups of four:
 ``ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-23C``. Reading a code forgives case, spaces,
 hyphens and the look-alikes O→0, I→1, L→1.
 
-The key pair is derived from the code and the election id with HKDF-SHA256
-(RFC 5869): salt ``"kiemphieu/v1/credential/key"``, IKM the 26 data
-characters in ASCII, info the election id in UTF-8, 32 bytes of output used as
-the Ed25519 seed. The server only ever sees the public key.
+The key pair is derived from the code, the election id and the registrar's
+key with HKDF-SHA256 (RFC 5869): salt ``"kiemphieu/v1/credential/key"``, IKM
+the 26 data characters in ASCII, info the election id in UTF-8, a zero byte
+and the registrar's 32-byte Ed25519 key; 32 bytes of output are the Ed25519
+seed. The server only ever sees the public key.
 """
 
 from __future__ import annotations
@@ -115,10 +116,20 @@ class CredentialKey:
         return bytes(nacl.signing.SigningKey(self.seed).sign(message).signature)
 
 
-def derive_key(code: str, election_id: str) -> CredentialKey:
-    """The key pair of a typed code for ``election_id`` (§8.4)."""
+def kdf_info(election_id: str, registrar: bytes) -> bytes:
+    """HKDF info: the election id in UTF-8, a zero byte, the registrar's key (§8.4)."""
+    if len(registrar) != 32:
+        raise ValueError("the registrar's key is 32 bytes")
+    return election_id.encode("utf-8") + b"\x00" + registrar
+
+
+def derive_key(code: str, election_id: str, registrar: bytes) -> CredentialKey:
+    """The key pair of a typed code for ``election_id`` under the registrar key
+    ``registrar`` (§8.4). The key depends on the registrar's key, so a server
+    that swaps the registrar (and with it the whole election) cannot list a
+    voter's credential without the code."""
     data = parse_code(code)
-    seed = hkdf_sha256(data.encode("ascii"), KDF_SALT, election_id.encode("utf-8"))
+    seed = hkdf_sha256(data.encode("ascii"), KDF_SALT, kdf_info(election_id, registrar))
     public = bytes(nacl.signing.SigningKey(seed).verify_key)
     return CredentialKey(election_id, public, seed)
 

@@ -54,6 +54,7 @@ def check_roll_signature(r: Collector, ctx: ElectionContext, credentials: Creden
             credentials.signed_roll,
             ctx.ceremony.committee.registrar,
             ctx.election_id,
+            ctx.hash,
             credentials.keys,
         )
         r.passed("roll-signature")

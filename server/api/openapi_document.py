@@ -211,10 +211,10 @@ def _operations() -> list[Op]:
            {"201": (ref("CredentialsAdded"), "the batch is stored")}, "400 404 409", eid,
            _body("CredentialBatch", "new credentials, none listed before")),
         Op("post", "/api/registrar/elections/{election_id}/roll", "registrar.sign_roll",
-           "registrar", "The registrar's signature on the roll as listed now (until the "
-           "poll opens)", {"201": (ref("RollSigned"), "the signature is stored")},
-           "400 404 409", eid,
-           _body("SignedRoll", "count and roll hash of the listed keys, signed by the "
+           "registrar", "The registrar's signature on the roll as listed now (after the "
+           "key ceremony, until the poll opens)",
+           {"201": (ref("RollSigned"), "the signature is stored")}, "400 404 409", eid,
+           _body("SignedRoll", "H_E, count and roll hash of the listed keys, signed by the "
                  "registrar's key")),
         Op("post", "/api/trustee/elections/{election_id}/test-shares",
            "trustee.post_test_shares", "trustee",

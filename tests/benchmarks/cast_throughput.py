@@ -84,7 +84,7 @@ from kiemphieu.crypto.primitives.threshold import Dealing, deal
 ELECTION_ID = "bench-cast"
 BITS = 3072
 ROWS = 5
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 TARGET_RATE = 40.0
 TARGET_P95 = 2.0
 
@@ -167,7 +167,7 @@ def _encrypt(code: str) -> bytes:
         raise RuntimeError("pool not initialized")
     rnd = random.SystemRandom()
     vote = tuple(rnd.choice((0, 1, 2, None)) for _ in range(ROWS))
-    key = derive_key(code, ELECTION_ID)
+    key = derive_key(code, ELECTION_ID, _POOL_CTX.registrar_key)
     return codec.dumps(bl.encrypt_ballot(_POOL_CTX, key, {"leaders": vote}))
 
 
@@ -347,10 +347,13 @@ def open_election(server: Server, material: Material, count: int) -> bytes:
     url = f"{base}/api/admin/elections/{ELECTION_ID}/keys"
     info = _expect(s.post(url, data=ceremony, headers=js), 200, "keys")
     base_hash = bytes.fromhex(info["base_hash"])
-    keys = [derive_key(c, ELECTION_ID).public.hex() for c in material.codes[:count]]
+    registrar = committee.registrar.identity_key
+    keys = [derive_key(c, ELECTION_ID, registrar).public.hex() for c in material.codes[:count]]
     url = f"{base}/api/registrar/elections/{ELECTION_ID}/credentials"
     _expect(s.post(url, json={"credentials": keys}), 201, "credentials")
-    signed = sign_roll(material.registrar_seed, ELECTION_ID, [bytes.fromhex(k) for k in keys])
+    signed = sign_roll(
+        material.registrar_seed, ELECTION_ID, base_hash, [bytes.fromhex(k) for k in keys]
+    )
     url = f"{base}/api/registrar/elections/{ELECTION_ID}/roll"
     _expect(s.post(url, data=codec.dumps(signed), headers=js), 201, "roll")
     for share, seed in zip(material.dealing.shares, material.identity_seeds, strict=True):

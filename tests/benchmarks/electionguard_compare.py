@@ -201,7 +201,9 @@ def _votes(ctx: ElectionContext) -> dict[str, bl.Vote]:
 
 def _encrypt(ctx: ElectionContext, count: int) -> list[bl.Ballot]:
     return [
-        bl.encrypt_ballot(ctx, derive_key(new_code(), ctx.election_id), _votes(ctx))
+        bl.encrypt_ballot(
+            ctx, derive_key(new_code(), ctx.election_id, ctx.registrar_key), _votes(ctx)
+        )
         for _ in range(count)
     ]
 

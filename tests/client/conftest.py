@@ -29,6 +29,7 @@ from kiemphieu.client.cli import keystore
 from kiemphieu.client.cli.keystore import save_registrar_key
 from kiemphieu.client.cli.main import main
 from kiemphieu.crypto import codec
+from kiemphieu.crypto.election.credential import CredentialKey
 from kiemphieu.crypto.election.trustee import SharePurpose, make_shares
 
 from ..support.committee import HeldCeremony, hold_ceremony
@@ -193,6 +194,8 @@ class Election:
     live: Live
     folder: Path
     held: HeldCeremony | None = None
+    base_hash: bytes = b""
+    """H_E, once the key ceremony is published."""
     registrar_key: Path | None = None
     """The registrar's key file (its passphrase is in ``passphrase_file``)."""
     passphrase_file: Path | None = None
@@ -200,8 +203,29 @@ class Election:
     def sign_roll(self, keys: list[bytes]) -> None:
         """The registrar signs the roll ``keys`` (the whole list) and posts it."""
         assert self.held is not None
-        doc = self.held.committee.sign_roll(self.id, keys)
+        doc = self.held.committee.sign_roll(self.id, self.base_hash, keys)
         self.live.post(f"/api/registrar/elections/{self.id}/roll", codec.dumps(doc), admin=True)
+
+    def credential(self, code: str) -> CredentialKey:
+        """The key of ``code`` for this election (under the test registrar)."""
+        assert self.held is not None
+        return self.held.committee.credential(code, self.id)
+
+    def publish_keys(self, cli) -> None:
+        """``admin keys`` with the held ceremony, then every trustee's test decryption."""
+        assert self.held is not None
+        ceremony = self.folder / "ceremony.json"
+        ceremony.write_bytes(codec.dumps(self.held.ceremony))
+        r = self.admin(cli, "keys", "--election", self.id, "--ceremony", ceremony)
+        assert r.code == 0, r.err
+        self.base_hash = bytes.fromhex(self.live.get(f"/api/elections/{self.id}")["base_hash"])
+        dealing = self.held.dealing
+        for share, member in zip(dealing.shares, self.held.committee.members, strict=True):
+            doc = make_shares(
+                share, member.identity_seed, self.base_hash, SharePurpose.TEST,
+                (dealing.test_ciphertext,),
+            )  # fmt: skip
+            self.live.post(f"/api/trustee/elections/{self.id}/test-shares", codec.dumps(doc))
 
     def admin(self, cli, action: str, *rest: str | os.PathLike) -> Result:
         """``kiemphieu admin ACTION`` with the server and (but for status) the token."""
@@ -222,7 +246,7 @@ def new_election(live, cli, test_primes, test_committee, tmp_path) -> Callable[.
     as the trustees' own tools would. The registrar's key is written to a key
     file, for ``credentials issue --registrar-key``."""
 
-    def make(counter_bits: int = 24) -> Election:
+    def make(counter_bits: int = 24, *, keys: bool = True) -> Election:
         eid = f"cli-{os.getpid()}-{next(_counter)}"
         folder = tmp_path / eid
         folder.mkdir()
@@ -231,9 +255,6 @@ def new_election(live, cli, test_primes, test_committee, tmp_path) -> Callable[.
         election = Election(eid, live, folder)
         r = election.admin(cli, "create", "--manifest", manifest)
         assert r.code == 0, r.err
-        held = hold_ceremony(eid, test_committee, test_primes)
-        dealing = held.dealing
-        identities = [nacl.signing.SigningKey(m.identity_seed) for m in test_committee.members]
         for member in test_committee.trustees:
             live.post(f"/api/admin/elections/{eid}/trustees", codec.dumps(member), admin=True)
         live.post(
@@ -241,17 +262,6 @@ def new_election(live, cli, test_primes, test_committee, tmp_path) -> Callable[.
             codec.dumps(test_committee.registrar),
             admin=True,
         )
-        ceremony = folder / "ceremony.json"
-        ceremony.write_bytes(codec.dumps(held.ceremony))
-        r = election.admin(cli, "keys", "--election", eid, "--ceremony", ceremony)
-        assert r.code == 0, r.err
-        base_hash = bytes.fromhex(live.get(f"/api/elections/{eid}")["base_hash"])
-        for share, ident in zip(dealing.shares, identities, strict=True):
-            doc = make_shares(
-                share, bytes(ident), base_hash, SharePurpose.TEST, (dealing.test_ciphertext,)
-            )
-            live.post(f"/api/trustee/elections/{eid}/test-shares", codec.dumps(doc))
-        election.held = held
         election.passphrase_file = folder / "registrar-passphrase"
         election.passphrase_file.write_text(REGISTRAR_PASSPHRASE + "\n")
         election.passphrase_file.chmod(0o600)
@@ -259,6 +269,9 @@ def new_election(live, cli, test_primes, test_committee, tmp_path) -> Callable[.
         save_registrar_key(
             election.registrar_key, test_committee.registrar_seed, REGISTRAR_PASSPHRASE
         )
+        election.held = hold_ceremony(eid, test_committee, test_primes)
+        if keys:
+            election.publish_keys(cli)
         return election
 
     return make

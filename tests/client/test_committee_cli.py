@@ -29,8 +29,10 @@ from pypdf import PdfReader
 
 from kiemphieu.client.cli import demo, keystore, recount
 from kiemphieu.client.cli.http import ApiClient, ServerError
+from kiemphieu.client.cli.keystore import load_registrar_card
 from kiemphieu.client.cli.roll import fetch_signed_roll
 from kiemphieu.client.cli.voter import fetch_election
+from kiemphieu.crypto.election.credential import CredentialKey, derive_key
 from kiemphieu.crypto.primitives.paillier import KeyPolicy
 
 from .conftest import MANIFEST_TOML, Live
@@ -90,6 +92,11 @@ class Committee:
     def key(self, i):
         return self.folder / f"trustee-{i}.json"
 
+    def credential(self, code: str) -> CredentialKey:
+        """The key of ``code`` in this election (under its registrar's key)."""
+        card = load_registrar_card(self.folder / "registrar.pub.json")
+        return derive_key(code, self.id, card.identity_key)
+
     def share(self, i):
         return self.folder / "ceremony" / f"share-{i}.json"
 
@@ -119,7 +126,7 @@ class Committee:
         r = self.cli("credentials", "issue", "--election", self.id, "--count", count,
                      "--out", self.folder / "sheets", "--server", self.live.url,
                      "--token-file", self.live.token_file, "--registrar-key", self.registrar,
-                     "--passphrase-file", self.secret)  # fmt: skip
+                     "--passphrase-file", self.secret, INSECURE)  # fmt: skip
         assert r.code == 0, r.err
         assert self.admin("open", "--election", self.id).code == 0
         with open(self.folder / "sheets" / "credentials.csv", newline="") as f:
@@ -294,7 +301,9 @@ def test_recount_refuses_a_broken_chain(cli, live, tmp_path):
     client = ApiClient(live.url)
     election = fetch_election(client, c.id, KeyPolicy.TESTING)
     board = recount.download_board(client, c.id)
-    roll, _ = fetch_signed_roll(client, c.id, election.context.ceremony.committee.registrar)
+    roll, _ = fetch_signed_roll(
+        client, c.id, election.context.ceremony.committee.registrar, election.context.hash
+    )
     assert len(recount.verify_board(election, board, roll).counted) == 4
     dropped = recount.Board((*board.entries[:3], *board.entries[4:]), board.ballots)
     with pytest.raises(recount.Mismatch, match="chain"):

@@ -18,14 +18,15 @@ import requests
 from kiemphieu.client.cli.http import ApiClient
 from kiemphieu.crypto import codec
 from kiemphieu.crypto.election.ceremony import KeyCeremony
+from kiemphieu.crypto.election.committee import make_registrar
 from kiemphieu.crypto.election.context import ElectionContext
-from kiemphieu.crypto.election.credential import derive_key, new_code
+from kiemphieu.crypto.election.credential import new_code
 from kiemphieu.crypto.election.manifest import Manifest
 from kiemphieu.crypto.primitives.paillier import KeyPolicy
 from kiemphieu.crypto.primitives.proofs import factor
 from kiemphieu.crypto.primitives.proofs.modulus import prove_modulus
 
-from ..support.committee import hold_ceremony
+from ..support.committee import hold_ceremony, make_committee
 from .test_committee_cli import BALLOTS, Committee, cheap_kdf, closed, keyed  # noqa: F401
 
 
@@ -108,7 +109,7 @@ def test_puppet_credentials_are_refused(cli, any_live, tmp_path, monkeypatch):
     the voters'. The registrar's signature covers another roll: the voter's tool,
     the trustees' attest and decrypt refuse; nothing is decrypted."""
     c = closed(cli, live, tmp_path, attested=())
-    puppet = derive_key(new_code(), c.id).public.hex()
+    puppet = c.credential(new_code()).public.hex()
 
     def with_puppet(answer):
         answer["credentials"] = sorted([*answer["credentials"], puppet])
@@ -122,6 +123,112 @@ def test_puppet_credentials_are_refused(cli, any_live, tmp_path, monkeypatch):
         assert r.code == 5 and "not the registrar's roll" in r.err, r.err
     assert [s for s in posted_shares(live, c.id) if s["purpose"] == "tally"] == []
     assert live.get(f"/api/elections/{c.id}/attestations")["attestations"] == []
+
+
+@pytest.fixture(scope="module")
+def fake_ceremony(pedersen_primes, test_primes):
+    """A key ceremony for an election id, dealt to a committee and registrar of
+    the server's own making (it holds their keys): ``(committee, ceremony)``."""
+    fake = make_committee(pedersen_primes)
+    return lambda eid: (fake, hold_ceremony(eid, fake, test_primes).ceremony)
+
+
+def test_a_substitute_election_cannot_take_a_voters_code(
+    cli, any_live, tmp_path, monkeypatch, fake_ceremony
+):
+    live = any_live
+    """The server serves the voter a whole other key ceremony for the same
+    election: a committee and a registrar of its own (it holds their keys,
+    so a ballot cast there is the server's to decrypt or drop), with a roll
+    that registrar signed, listing the voters' real credential keys. A key
+    derived from the code and the id alone would be on that roll; the key
+    also depends on the registrar's key, so under the substitute registrar
+    the voter's code gives a key the server cannot list: refused, nothing cast."""
+    c = keyed(cli, live, tmp_path)
+    codes = c.open_with_voters()
+    genuine = live.get(f"/api/elections/{c.id}/credentials")["credentials"]
+    fake, substituted = fake_ceremony(c.id)
+    fake_hash = bytes.fromhex(rehash({
+        "manifest": live.get(f"/api/elections/{c.id}")["manifest"],
+        "key_ceremony": codec.to_wire(substituted),
+    })["base_hash"])  # fmt: skip
+    fake_roll = fake.sign_roll(c.id, fake_hash, [bytes.fromhex(k) for k in genuine])
+
+    def substitute(summary):
+        summary["key_ceremony"] = codec.to_wire(substituted)
+        summary["signed_roll"] = codec.to_wire(fake_roll)
+        return rehash(summary)
+
+    def fake_credentials(answer):
+        answer["signed_roll"] = codec.to_wire(fake_roll)
+        return answer
+
+    assert c.credential(codes[0]).public.hex() in genuine  # what the server can list
+    with monkeypatch.context() as patch:
+        rewrite(patch, f"/elections/{c.id}", substitute)
+        rewrite(patch, f"/elections/{c.id}/credentials", fake_credentials)
+        r = c.vote(codes[0], BALLOTS[0])
+    assert r.code == 2 and "not on the roll the registrar signed" in r.err, r.err
+    assert live.get(f"/api/elections/{c.id}/turnout")["ballots"] == 0
+
+
+def test_the_registrar_signs_no_roll_for_a_ceremony_naming_another_registrar(
+    cli, any_live, tmp_path, monkeypatch
+):
+    live = any_live
+    """The server shows the registrar a key ceremony whose committee names a
+    registrar of the server's own (and moves H_E to match), to get the real
+    registrar's signature on a roll bound to it. The registrar's tool verifies
+    the ceremony and finds another key in it: the keys are listed, but nothing
+    is signed and the poll cannot open."""
+    c = keyed(cli, live, tmp_path)
+    other = make_registrar(secrets.token_bytes(32), "Vụ Tổ chức cán bộ")
+
+    def renamed(summary):
+        summary["key_ceremony"]["committee"]["registrar"] = codec.to_wire(other)
+        return rehash(summary)
+
+    with monkeypatch.context() as patch:
+        rewrite(patch, f"/elections/{c.id}", renamed)
+        r = c.cli("credentials", "issue", "--election", c.id, "--count", 2,
+                  "--out", tmp_path / "sheets", "--server", live.url,
+                  "--token-file", live.token_file, "--registrar-key", c.registrar,
+                  "--passphrase-file", c.secret, "--insecure-test-key")  # fmt: skip
+    assert r.code == 5 and "names another registrar than this key" in r.err, r.err
+    assert "credentials sign" in r.err  # what to run once the server behaves
+    assert live.get(f"/api/elections/{c.id}/credentials")["signed_roll"] is None
+    assert c.admin("open", "--election", c.id).code == 3
+
+
+def test_results_take_the_committee_and_roll_from_the_ceremony(
+    cli, any_live, tmp_path, monkeypatch
+):
+    live = any_live
+    """``kiemphieu results`` after a count: the server's trustee list is not the
+    committee (a stranger listed in a member's place changes nothing), and a
+    puppet credential added to the list the result counts as "issued" is
+    refused: the roll must be the one the registrar signed."""
+    c = closed(cli, live, tmp_path)
+    for i in (1, 2, 3):
+        assert c.trustee("decrypt", i).code == 0
+    puppet = c.credential(new_code()).public.hex()
+
+    def stranger(answer):
+        answer["trustees"] = answer["trustees"][1:]  # member 1 is gone from the list
+        return answer
+
+    def with_puppet(answer):
+        answer["credentials"] = sorted([*answer["credentials"], puppet])
+        return answer
+
+    with monkeypatch.context() as patch:
+        rewrite(patch, "/trustees", stranger)
+        r = c.results()
+    assert r.code == 0 and "1, 2, 3" in r.out, r.err
+    with monkeypatch.context() as patch:
+        rewrite(patch, "/credentials", with_puppet)
+        r = c.results()
+    assert r.code == 5 and "not the registrar's roll" in r.err, r.err
 
 
 def test_another_board_than_the_rooms_is_refused(cli, any_live, tmp_path, monkeypatch):

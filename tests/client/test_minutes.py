@@ -6,6 +6,7 @@ and ``kiemphieu minutes`` against a real server process through a whole count.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import shutil
@@ -30,10 +31,11 @@ from kiemphieu.client.cli.minutes import (
 from kiemphieu.crypto import codec
 from kiemphieu.crypto.election import ballot as bl
 from kiemphieu.crypto.election.attestation import BoardClose, attest
+from kiemphieu.crypto.election.board import roll_hash
 from kiemphieu.crypto.election.ceremony import KeyCeremony
 from kiemphieu.crypto.election.committee import Trustee, make_card, make_registrar
 from kiemphieu.crypto.election.context import ElectionContext, base_hash
-from kiemphieu.crypto.election.credential import derive_key, new_code
+from kiemphieu.crypto.election.credential import new_code
 from kiemphieu.crypto.election.manifest import BLANK, Choice, LocalizedText
 from kiemphieu.crypto.election.manifest_toml import manifest_from_toml
 from kiemphieu.crypto.election.result import compute_result
@@ -81,6 +83,12 @@ def minutes_held(pedersen_primes, test_primes) -> HeldCeremony:
     return hold_ceremony(eid, minutes_committee(pedersen_primes), test_primes)
 
 
+def roll_of(issued: int) -> list[bytes]:
+    """``issued`` stand-in credential keys (the minutes check only the roll's
+    signature, count and hash)."""
+    return [hashlib.sha256(f"voter {i}".encode()).digest() for i in range(issued)]
+
+
 def minutes_data(held, manifest, rows, *, issued=85, present=None, signers=(1, 3, 5)):
     """MinutesData for ``rows`` = {question: [(part, slots), ...]} counted by 80 ballots."""
     dealing = held.dealing
@@ -107,7 +115,7 @@ def minutes_data(held, manifest, rows, *, issued=85, present=None, signers=(1, 3
         for i in signers
     )
     when = datetime(2026, 12, 15, 10, 32, tzinfo=UTC)
-    close = BoardClose(87, 80, bytes(32), HEAD)
+    close = BoardClose(87, 80, roll_hash(roll_of(issued)), HEAD)
     attested = tuple(attest(bytes(keys[i - 1]), h, i, close) for i in signers)
     return MinutesData(
         manifest,
@@ -331,6 +339,7 @@ class Canned:
 def canned(data, held, state="tallied"):
     eid = data.manifest.election_id
     base = f"/api/elections/{eid}"
+    keys = roll_of(data.result.issued)
     signed = [
         {"index": d.index, "purpose": "tally", "valid": True, "shares": codec.to_wire(d)}
         for d in data.tally_shares
@@ -350,6 +359,11 @@ def canned(data, held, state="tallied"):
             "counts": codec.to_wire(data.counts),
         },
         f"{base}/trustees": {"trustees": [codec.to_wire(t) for t in data.trustees]},
+        f"{base}/credentials": {
+            "election_id": eid,
+            "credentials": sorted(k.hex() for k in keys),
+            "signed_roll": codec.to_wire(held.committee.sign_roll(eid, data.base_hash, keys)),
+        },
         f"{base}/shares": {"shares": signed},
         f"{base}/attestations": {"attestations": [codec.to_wire(a) for a in data.attestations]},
         "/api/server": {"software": "kiemphieu", "receipt_key": RECEIPT_KEY.hex()},
@@ -402,6 +416,22 @@ def test_fetch_checks_what_it_prints(confidence, minutes_held):
         fetch_minutes_data(Canned(answers), eid)
 
     answers = canned(confidence, dealing)
+    roll = answers[f"/api/elections/{eid}/credentials"]
+    roll["credentials"] = sorted([*roll["credentials"], "ff" * 32])  # a puppet voter
+    with pytest.raises(BadReply, match="not the registrar's roll"):
+        fetch_minutes_data(Canned(answers), eid)
+
+    answers = canned(confidence, dealing)
+    wire = codec.to_wire(  # one more issued than the registrar signed
+        compute_result(
+            confidence.manifest, confidence.counts, issued=86, present=confidence.result.present
+        )
+    )
+    answers[f"/api/elections/{eid}/result"]["result"] = wire
+    with pytest.raises(BadReply, match="86 credentials issued; the registrar signed a roll of 85"):
+        fetch_minutes_data(Canned(answers), eid)
+
+    answers = canned(confidence, dealing)
     ceremony = answers[f"/api/elections/{eid}"]["key_ceremony"]
     ceremony["committee"]["trustees"][1]["role"] = "Trưởng ban"  # and H_E moved to match
     wire = codec.from_wire(KeyCeremony, ceremony)
@@ -438,10 +468,10 @@ def test_minutes_verb_through_a_count(cli, live, pedersen_primes, test_primes, t
     assert cli("admin", "keys", *admin, "--election", eid, "--ceremony", ceremony).code == 0
     info = live.get(f"/api/elections/{eid}")
     h = bytes.fromhex(info["base_hash"])
-    voters = [derive_key(new_code(), eid) for _ in range(4)]
+    voters = [held.committee.credential(new_code(), eid) for _ in range(4)]
     body = json.dumps({"credentials": [v.public.hex() for v in voters]}).encode()
     live.post(f"/api/registrar/elections/{eid}/credentials", body, admin=True)
-    signed = held.committee.sign_roll(eid, [v.public for v in voters])
+    signed = held.committee.sign_roll(eid, h, [v.public for v in voters])
     live.post(f"/api/registrar/elections/{eid}/roll", codec.dumps(signed), admin=True)
     for share, key in zip(dealing.shares, keys, strict=True):
         doc = make_shares(share, bytes(key), h, SharePurpose.TEST, (dealing.test_ciphertext,))

@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from kiemphieu.client.cli import record
-from kiemphieu.crypto.election.credential import derive_key, new_code
+from kiemphieu.crypto.election.credential import new_code
 from kiemphieu.crypto.record.archive import RecordArchive
 from kiemphieu.crypto.record.documents import RecordState
 
@@ -36,7 +36,7 @@ def leftovers(folder):
 def closed_election(new_election, cli, live):
     election = new_election()
     codes = [new_code() for _ in range(2)]
-    keys = [derive_key(c, election.id).public.hex() for c in codes]
+    keys = [election.credential(c).public.hex() for c in codes]
     live.post(
         f"/api/registrar/elections/{election.id}/credentials",
         f'{{"credentials":["{keys[0]}","{keys[1]}"]}}'.encode(),

@@ -22,7 +22,7 @@ from kiemphieu.client.cli.http import ApiClient
 from kiemphieu.client.cli.keystore import save_registrar_key
 from kiemphieu.crypto import codec
 from kiemphieu.crypto.election.board import Receipt, verify_receipt
-from kiemphieu.crypto.election.credential import ALPHABET, derive_key, new_code
+from kiemphieu.crypto.election.credential import ALPHABET, new_code
 
 from .conftest import CHOICES
 
@@ -32,7 +32,8 @@ def issue(cli, election, out, count=5, *extra):
                "--out", out, "--server", election.live.url,
                "--token-file", election.live.token_file,
                "--registrar-key", election.registrar_key,
-               "--passphrase-file", election.passphrase_file, *extra)  # fmt: skip
+               "--passphrase-file", election.passphrase_file, "--insecure-test-key",
+               *extra)  # fmt: skip
 
 
 def cast(cli, election, code, *extra, choices=CHOICES, stdin=None):
@@ -84,7 +85,7 @@ def test_issue_open_vote_revote_close(cli, new_election, tmp_path):
     assert fonts  # embedded TrueType subsets, not only the standard 14
     # Only public keys went to the server: exactly those of the CSV codes.
     listed = election.live.get(f"/api/elections/{election.id}/credentials")["credentials"]
-    assert sorted(listed) == sorted(derive_key(c, election.id).public.hex() for c in codes)
+    assert sorted(listed) == sorted(election.credential(c).public.hex() for c in codes)
 
     # A second run into the same folder refuses to overwrite and uploads nothing.
     before = pdf.read_bytes()
@@ -257,7 +258,7 @@ def test_partial_upload_keeps_exactly_the_listed_sheets(cli, new_election, tmp_p
     """counter_bits = 8: the server lists at most 255 keys. With 250 listed, a
     run of 10 in batches of 3 gets 3 through; the files keep those 3 sheets."""
     election = new_election(counter_bits=8)
-    keys = [derive_key(new_code(), election.id).public.hex() for _ in range(250)]
+    keys = [election.credential(new_code()).public.hex() for _ in range(250)]
     path = f"/api/registrar/elections/{election.id}/credentials"
     election.live.post(path, json.dumps({"credentials": keys}).encode(), admin=True)
     election.sign_roll([bytes.fromhex(k) for k in keys])
@@ -270,7 +271,7 @@ def test_partial_upload_keeps_exactly_the_listed_sheets(cli, new_election, tmp_p
     assert len(PdfReader(out / "credentials.pdf").pages) == 3
     listed = set(election.live.get(f"/api/elections/{election.id}/credentials")["credentials"])
     assert len(listed) == 253
-    assert {derive_key(c, election.id).public.hex() for _, c in rows} <= listed
+    assert {election.credential(c).public.hex() for _, c in rows} <= listed
 
 
 def test_unknown_election_writes_nothing(cli, live, tmp_path):
@@ -330,7 +331,7 @@ def test_the_registrar_never_signs_a_credential_it_did_not_issue(cli, new_electi
     assert issue(cli, election, first, 2).code == 0
     signed = election.live.get(f"/api/elections/{election.id}/credentials")["signed_roll"]
     assert signed["count"] == 2
-    puppet = derive_key(new_code(), election.id).public.hex()
+    puppet = election.credential(new_code()).public.hex()
     path = f"/api/registrar/elections/{election.id}/credentials"
     election.live.post(path, json.dumps({"credentials": [puppet]}).encode(), admin=True)
     r = issue(cli, election, tmp_path / "second", 2)
@@ -338,10 +339,57 @@ def test_the_registrar_never_signs_a_credential_it_did_not_issue(cli, new_electi
     assert not (tmp_path / "second" / "credentials.csv").exists()
     sign = ("credentials", "sign", "--election", election.id, "--server", election.live.url,
             "--token-file", election.live.token_file, "--registrar-key", election.registrar_key,
-            "--passphrase-file", election.passphrase_file)  # fmt: skip
+            "--passphrase-file", election.passphrase_file, "--insecure-test-key")  # fmt: skip
     r = cli(*sign, "--sheets", first / "credentials.csv")
     assert r.code == 5 and "not the roll the registrar signed before" in r.err, r.err
     again = election.live.get(f"/api/elections/{election.id}/credentials")["signed_roll"]
     assert again == signed  # nothing new was signed
     r = election.admin(cli, "open", "--election", election.id)
     assert r.code == 3 and "registrar signed a roll of 2 credentials; 3 are listed" in r.err
+
+
+def test_issued_in_a_draft_and_signed_after_the_key_ceremony(cli, new_election, tmp_path):
+    """Credentials issued before the key ceremony are listed but not signed: the
+    registrar's signature binds H_E. After the ceremony ``credentials sign``
+    with the batches' credentials.keys (or .csv) files signs them all; one
+    batch alone is refused, since the server lists keys it would not cover."""
+    election = new_election(keys=False)
+    first, second = tmp_path / "first", tmp_path / "second"
+    r = issue(cli, election, first, 2)
+    assert r.code == 0, r.err
+    assert "signed after the key ceremony" in r.out
+    path = f"/api/elections/{election.id}/credentials"
+    assert election.live.get(path)["signed_roll"] is None
+    r = issue(cli, election, second, 3)  # a second draft batch: a warning only
+    assert r.code == 0 and "has not signed yet" in r.err, r.err
+    listing = (first / "credentials.keys").read_text().split()
+    assert listing == [election.credential(c).public.hex() for _, c in read_codes(first)]
+    assert stat.S_IMODE((first / "credentials.keys").stat().st_mode) == 0o600
+
+    sign = ("credentials", "sign", "--election", election.id, "--server", election.live.url,
+            "--token-file", election.live.token_file, "--registrar-key", election.registrar_key,
+            "--passphrase-file", election.passphrase_file, "--insecure-test-key")  # fmt: skip
+    r = cli(*sign, "--sheets", first / "credentials.keys", second / "credentials.keys")
+    assert r.code == 3 and "no key ceremony yet" in r.err, r.err
+
+    election.publish_keys(cli)
+    r = cli(*sign, "--sheets", first / "credentials.keys")
+    assert r.code == 5 and "3 credentials that the registrar never signed" in r.err, r.err
+    assert election.live.get(path)["signed_roll"] is None
+    r = cli(*sign, "--sheets", first / "credentials.keys", second / "credentials.csv")
+    assert r.code == 0 and "roll of 5 credentials is signed" in r.out, r.err
+    signed = election.live.get(path)["signed_roll"]
+    assert (signed["count"], signed["election"]) == (5, election.base_hash.hex())
+    assert election.admin(cli, "open", "--election", election.id).code == 0
+    assert cast(cli, election, read_codes(second)[2][1]).code == 0
+
+
+def test_a_keys_file_that_is_not_one_is_refused(cli, new_election, tmp_path):
+    election = new_election()
+    bad = tmp_path / "credentials.keys"
+    bad.write_text("00" * 32 + "\nnot a key\n")
+    r = cli("credentials", "sign", "--election", election.id, "--server", election.live.url,
+            "--token-file", election.live.token_file, "--registrar-key", election.registrar_key,
+            "--passphrase-file", election.passphrase_file, "--insecure-test-key",
+            "--sheets", bad)  # fmt: skip
+    assert r.code == 1 and "line 2: not a credential key" in r.err, r.err

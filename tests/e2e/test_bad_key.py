@@ -83,7 +83,7 @@ def test_the_booth_refuses_a_bad_key_or_roll(server, artifacts, capsys, monkeypa
     renamed = dataclasses.replace(
         ceremony, committee=dataclasses.replace(ceremony.committee, trustees=tuple(members))
     )
-    puppet = derive_key(new_code(), eid).public.hex()
+    puppet = derive_key(new_code(), eid, ceremony.committee.registrar.identity_key).public.hex()
     padded = {**credentials, "credentials": sorted([*credentials["credentials"], puppet])}
     cases = [
         ("renamed", {f"/api/elections/{eid}": rehashed(summary, renamed)}, None,

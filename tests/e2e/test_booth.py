@@ -227,7 +227,7 @@ class Committee:
         self.run("credentials", "issue", "--election", self.id, "--count", voters,
                  "--out", self.folder / "sheets", "--server", self.url,
                  "--token-file", self.token, "--registrar-key", registrar,
-                 "--passphrase-file", self.secret)  # fmt: skip
+                 "--passphrase-file", self.secret, INSECURE)  # fmt: skip
         with open(self.folder / "sheets" / "credentials.csv", newline="") as f:
             return [code for _, code in list(csv.reader(f))[1:]]
 
@@ -326,8 +326,10 @@ def test_vote_audit_cast_and_verify_results_in_chromium(
     assert [e["kind"] for e in an["expected"]] == ["console", "console"]
     assert (binh["posts"], binh["lookups"]) == (1, 0)
     on_board = board_credentials(url, eid)
+    ceremony = requests.get(f"{url}/api/elections/{eid}", timeout=10).json()["key_ceremony"]
+    registrar = bytes.fromhex(ceremony["committee"]["registrar"]["identity_key"])
     for code in codes[:2]:
-        assert on_board.count(derive_key(code, eid).public.hex()) == 1
+        assert on_board.count(derive_key(code, eid, registrar).public.hex()) == 1
     assert len(on_board) == 2
 
     # the audited ballot: it verifies, it holds the voter's choices, it is nowhere

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bigIntToHex, bytesToHex, hexToBigInt, hexToBytes, randomBits, randomUnit } from '../../client/web/js/crypto/bigint.js';
 import {
-  ALPHABET, CredentialError, KDF_SALT, checkCharacter, credentialFor, dammStep, deriveSeed,
+  ALPHABET, CredentialError, KDF_SALT, checkCharacter, credentialFor, dammStep, deriveSeed, kdfInfo,
   formatCredential, hkdfSha256, parseCredential,
 } from '../../client/web/js/crypto/credential.js';
 import { SignatureError, publicKeyOf, signMessage, verifySignature } from '../../client/web/js/crypto/ed25519.js';
@@ -84,8 +84,10 @@ test('credential codes: data, check character, seed, public key, signature', asy
     assert.equal(parseCredential(c.code), c.data + c.check);
     assert.equal(checkCharacter(c.data), c.check);
     assert.equal(formatCredential(c.data + c.check), c.code);
-    assert.equal(bytesToHex(deriveSeed(c.code, c.election_id)), c.seed);
-    const credential = await credentialFor(c.code, c.election_id);
+    const registrar = hexToBytes(c.registrar, 32);
+    assert.equal(bytesToHex(kdfInfo(c.election_id, registrar)), c.info);
+    assert.equal(bytesToHex(deriveSeed(c.code, c.election_id, registrar)), c.seed);
+    const credential = await credentialFor(c.code, c.election_id, registrar);
     assert.equal(credential.publicKeyHex, c.public);
     const message = hexToBytes(c.message);
     assert.equal(bytesToHex(await credential.sign(message)), c.signature);
@@ -93,6 +95,15 @@ test('credential codes: data, check character, seed, public key, signature', asy
     assert.ok(!JSON.stringify(credential).includes(c.seed), 'the seed leaks into JSON');
     assert.ok(!Object.values(credential).some((v) => v instanceof Uint8Array && bytesToHex(v) === c.seed));
   }
+});
+
+test('the credential key depends on the registrar key, which must be 32 bytes', async () => {
+  const [a, b] = cred.codes.slice(-2); // the same code under two registrars
+  assert.equal(a.code, b.code);
+  assert.notEqual(a.registrar, b.registrar);
+  assert.notEqual(a.public, b.public);
+  assert.throws(() => deriveSeed(a.code, a.election_id, new Uint8Array(31)), TypeError);
+  assert.throws(() => deriveSeed(a.code, a.election_id, undefined), TypeError);
 });
 
 test('credential normalization', () => {

@@ -1,8 +1,9 @@
 // The registrar's signed roll (client/web/js/crypto/roll.js, docs/spec.md
 // §8.12) against tests/vectors/committee.json: the signed roll of four
 // credentials verifies under the registrar's key of threshold.json's
-// ceremony; a key removed or swapped, another election, a signature by
-// another key, a list out of order or no signature at all are refused.
+// ceremony; a key removed or swapped, another election or key ceremony, a
+// signature by another key, a list out of order or no signature at all are
+// refused.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -18,11 +19,12 @@ const COMMITTEE = vector('committee.json');
 const ROLL = COMMITTEE.roll;
 const ID = COMMITTEE.election_id;
 const REGISTRAR = hexToBytes(COMMITTEE.registrar.identity_key, 32);
+const H_E = COMMITTEE.base_hash;
 
 const reply = () => structuredClone({ election_id: ID, credentials: ROLL.keys, signed_roll: ROLL.signed_roll });
 
-async function refusedFor(r, reason, electionId = ID) {
-  await assert.rejects(checkRoll(r, REGISTRAR, electionId), (e) => e instanceof RollError && e.reason === reason && e.check === 'roll', reason);
+async function refusedFor(r, reason, electionId = ID, electionHash = H_E) {
+  await assert.rejects(checkRoll(r, REGISTRAR, electionId, electionHash), (e) => e instanceof RollError && e.reason === reason && e.check === 'roll', reason);
 }
 
 test('the roll hash and the registrar\'s message are those of committee.json', () => {
@@ -33,7 +35,7 @@ test('the roll hash and the registrar\'s message are those of committee.json', (
 });
 
 test('the signed roll verifies and gives its keys', async () => {
-  const keys = await checkRoll(reply(), REGISTRAR, ID);
+  const keys = await checkRoll(reply(), REGISTRAR, ID, H_E);
   assert.deepEqual([...keys], ROLL.keys);
 });
 
@@ -65,12 +67,20 @@ test('a roll signed for another election is refused', async () => {
   await refusedFor(relabelled, 'signature', 'other-election'); // the signature covers the election id
 });
 
+test('a roll signed for another key ceremony (H_E) is refused', async () => {
+  await refusedFor(reply(), 'election', ID, '00'.repeat(32));
+  const moved = reply();
+  moved.signed_roll.election = '00'.repeat(32);
+  await refusedFor(moved, 'election');
+  await refusedFor(moved, 'signature', ID, '00'.repeat(32)); // the signature covers H_E
+});
+
 test('a roll signed by another key is refused, and a changed count breaks the signature', async () => {
   const seed = new Uint8Array(32).fill(9);
   const other = reply();
   other.signed_roll.signature = bytesToHex(await signMessage(seed, rollMessage(other.signed_roll)));
   await refusedFor(other, 'signature');
-  await checkRoll(other, await publicKeyOf(seed), ID); // it is a good signature, by someone else
+  await checkRoll(other, await publicKeyOf(seed), ID, H_E); // it is a good signature, by someone else
   const recounted = reply();
   recounted.signed_roll.count = 3;
   recounted.credentials.pop();

@@ -36,7 +36,10 @@ SUBSETS = list(itertools.combinations(range(1, 6), 3)) + list(
 @given(votes=st.lists(VOTE, min_size=0, max_size=4), subset=st.sampled_from(SUBSETS))
 def test_any_t_trustees_decrypt_the_tally(election, dealing, votes, subset):
     ballots = [
-        bl.encrypt_ballot(election, derive_key(new_code(), election.election_id), v) for v in votes
+        bl.encrypt_ballot(
+            election, derive_key(new_code(), election.election_id, election.registrar_key), v
+        )
+        for v in votes
     ]
     verified = [v for v in bl.verify_ballots(election, ballots) if isinstance(v, bl.VerifiedBallot)]
     assert len(verified) == len(votes)

@@ -16,7 +16,7 @@ import pytest
 
 from kiemphieu.crypto import codec
 from kiemphieu.crypto.election.attestation import BoardClose, attest
-from kiemphieu.crypto.election.credential import derive_key, new_code
+from kiemphieu.crypto.election.credential import new_code
 from kiemphieu.crypto.election.trustee import SharePurpose, make_shares
 from kiemphieu.crypto.primitives.paillier import KeyPolicy
 from kiemphieu.server.app import create_app
@@ -189,7 +189,7 @@ def prepare_election(
     assert r.status_code == 200, r.json
     base_hash = bytes.fromhex(r.json["base_hash"])
     codes = [new_code() for _ in range(voters)]
-    keys = [derive_key(c, eid) for c in codes]
+    keys = [held.committee.credential(c, eid) for c in codes]
     r = server.admin(
         "post",
         f"/api/registrar/elections/{eid}/credentials",
@@ -241,10 +241,15 @@ def attest_close(server: Server, held: HeldCeremony, indices) -> BoardClose:
     return close
 
 
+def election_hash(server: Server, eid: str) -> bytes:
+    """H_E as the server states it (the keys are published)."""
+    return bytes.fromhex(server.client.get(f"/api/elections/{eid}").json["base_hash"])
+
+
 def sign_roll(server: Server, held: HeldCeremony, keys: list[bytes]) -> None:
     """The registrar signs the roll ``keys`` and posts the signature."""
     eid = held.ceremony.election_id
-    doc = held.committee.sign_roll(eid, keys)
+    doc = held.committee.sign_roll(eid, election_hash(server, eid), keys)
     r = server.admin(
         "post",
         f"/api/registrar/elections/{eid}/roll",

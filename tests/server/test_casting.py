@@ -88,7 +88,7 @@ def test_refusals_change_nothing(opened):
     server, eid = opened.server, opened.election_id
     ctx = context_of(server, eid)
     head = server.client.get(f"/api/elections/{eid}/board/head").json
-    stranger = derive_key(new_code(), eid)
+    stranger = derive_key(new_code(), eid, ctx.registrar_key)
     good = bl.encrypt_ballot(ctx, opened.keys[0], VOTE)
     forged_sig = dataclasses.replace(good, signature=bytes(64))
     thief = bl.encrypt_ballot(ctx, stranger, VOTE)

@@ -121,7 +121,9 @@ def valid_bodies(opened: OpenElection, held) -> dict[str, tuple[bytes, str]]:
         "admin.add_trustee": (codec.dumps(member), JSON_TYPE),
         "admin.set_registrar": (codec.dumps(held.committee.registrar), JSON_TYPE),
         "registrar.sign_roll": (
-            codec.dumps(held.committee.sign_roll(eid, [k.public for k in opened.keys])),
+            codec.dumps(
+                held.committee.sign_roll(eid, opened.base_hash, [k.public for k in opened.keys])
+            ),
             JSON_TYPE,
         ),
         "trustee.post_attestation": (codec.dumps(attestation), JSON_TYPE),

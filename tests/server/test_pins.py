@@ -12,7 +12,7 @@ from kiemphieu.crypto import codec
 from kiemphieu.crypto.election import ballot as bl
 from kiemphieu.crypto.election.attestation import BoardClose, attest
 from kiemphieu.crypto.election.committee import make_registrar
-from kiemphieu.crypto.election.credential import derive_key, new_code
+from kiemphieu.crypto.election.credential import new_code
 from kiemphieu.crypto.election.roll import sign_roll as registrar_sign
 from kiemphieu.crypto.election.trustee import SharePurpose, make_shares
 
@@ -76,6 +76,23 @@ def test_registrar_card_rules(server, held):
     )
 
 
+def test_the_roll_is_signed_only_after_the_key_ceremony(server, held):
+    """Credentials may be listed in a draft, but the registrar's signature
+    binds H_E: before the ceremony there is nothing to bind, so it is refused."""
+    eid = create(server)
+    assert post_json(server, f"/api/admin/elections/{eid}/registrar", held.committee.registrar)
+    keys = [held.committee.credential(new_code(), eid).public for _ in range(2)]
+    r = server.admin(
+        "post", f"/api/registrar/elections/{eid}/credentials",
+        json={"credentials": [k.hex() for k in keys]},
+    )  # fmt: skip
+    assert r.status_code == 201
+    early = held.committee.sign_roll(eid, bytes(32), keys)
+    r = post_json(server, f"/api/registrar/elections/{eid}/roll", early)
+    assert (r.status_code, r.json["code"]) == (409, "wrong-state")
+    assert server.client.get(f"/api/elections/{eid}/credentials").json["signed_roll"] is None
+
+
 def test_ceremony_dealt_to_another_committee_is_refused(server, held):
     eid = create(server)
     for member in held.committee.trustees:
@@ -100,16 +117,21 @@ def test_open_needs_the_registrars_signature_on_exactly_the_roll(server, held):
     r = server.admin("post", f"/api/admin/elections/{eid}/open")
     assert (r.status_code, r.json["code"]) == (409, "roll-unsigned")
     # the server (or anyone with the admin token) cannot sign in the registrar's place
-    impostor = registrar_sign(bytes(32), eid, keys)
+    impostor = registrar_sign(bytes(32), eid, opened.base_hash, keys)
     r = post_json(server, f"/api/registrar/elections/{eid}/roll", impostor)
     assert (r.status_code, r.json["code"]) == (400, "bad-signature")
     # a signature over fewer keys than listed is refused
-    partial = held.committee.sign_roll(eid, keys[:-1])
+    partial = held.committee.sign_roll(eid, opened.base_hash, keys[:-1])
     r = post_json(server, f"/api/registrar/elections/{eid}/roll", partial)
     assert (r.status_code, r.json["code"]) == (409, "roll-differs")
+    # the registrar's own signature, but for another key ceremony (H_E): refused
+    elsewhere = held.committee.sign_roll(eid, bytes(32), keys)
+    r = post_json(server, f"/api/registrar/elections/{eid}/roll", elsewhere)
+    assert (r.status_code, r.json["code"]) == (400, "bad-signature")
+    assert "another key ceremony" in r.json["message"]
     sign_roll(server, held, keys)
     # a puppet credential added after the signature: the poll does not open
-    puppet = derive_key(new_code(), eid).public
+    puppet = held.committee.credential(new_code(), eid).public
     r = server.admin(
         "post",
         f"/api/registrar/elections/{eid}/credentials",
@@ -127,7 +149,7 @@ def test_open_needs_the_registrars_signature_on_exactly_the_roll(server, held):
     assert summary["signed_roll"]["count"] == 5
     entries = server.client.get(f"/api/elections/{eid}/board?limit=1").json["entries"]
     assert entries[0]["entry"]["payload_hash"] == summary["signed_roll"]["roll_hash"]
-    late = held.committee.sign_roll(eid, keys)
+    late = held.committee.sign_roll(eid, opened.base_hash, keys)
     r = post_json(server, f"/api/registrar/elections/{eid}/roll", late)
     assert (r.status_code, r.json["code"]) == (409, "wrong-state")
 

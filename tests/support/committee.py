@@ -31,6 +31,7 @@ from kiemphieu.crypto.election.committee import (
     pedersen_binding,
     place,
 )
+from kiemphieu.crypto.election.credential import CredentialKey, derive_key
 from kiemphieu.crypto.election.roll import SignedRoll, sign_roll
 from kiemphieu.crypto.primitives.paillier import KeyPolicy
 from kiemphieu.crypto.primitives.proofs.pedersen import RingPedersen, make_ring_pedersen
@@ -77,8 +78,19 @@ class CommitteeSecrets:
     def seed(self, index: int) -> bytes:
         return self.members[index - 1].identity_seed
 
-    def sign_roll(self, election_id: str, keys: Sequence[bytes]) -> SignedRoll:
-        return sign_roll(self.registrar_seed, election_id, keys)
+    @property
+    def registrar_key(self) -> bytes:
+        """The registrar's identity key, which the credential KDF binds."""
+        return self.registrar.identity_key
+
+    def credential(self, code: str, election_id: str) -> CredentialKey:
+        """The key of ``code`` for ``election_id`` under this registrar."""
+        return derive_key(code, election_id, self.registrar_key)
+
+    def sign_roll(
+        self, election_id: str, election_hash: bytes, keys: Sequence[bytes]
+    ) -> SignedRoll:
+        return sign_roll(self.registrar_seed, election_id, election_hash, keys)
 
 
 def make_pedersen(identity_seed: bytes, primes: tuple[int, int]) -> RingPedersen:

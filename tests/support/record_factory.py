@@ -69,7 +69,7 @@ from kiemphieu.crypto.election.board import (
 )
 from kiemphieu.crypto.election.committee import Trustee
 from kiemphieu.crypto.election.context import ElectionContext
-from kiemphieu.crypto.election.credential import CredentialKey, derive_key, new_code
+from kiemphieu.crypto.election.credential import CredentialKey, new_code
 from kiemphieu.crypto.election.manifest import Manifest, QuestionKind
 from kiemphieu.crypto.election.manifest_toml import manifest_from_toml
 from kiemphieu.crypto.election.result import ElectionResult, compute_result
@@ -295,7 +295,8 @@ class RecordBuilder:
             tuple(keys)
             if keys is not None
             else tuple(
-                derive_key(new_code(), manifest.election_id) for _ in range(self.options.voters)
+                held.committee.credential(new_code(), manifest.election_id)
+                for _ in range(self.options.voters)
             )
         )
         self.roll = tuple(sorted(k.public for k in self.keys))
@@ -374,7 +375,7 @@ class RecordBuilder:
         w = self.writer
         w.add(MANIFEST, self.manifest)
         w.add(CEREMONY, self.held.ceremony)
-        signed = self.held.committee.sign_roll(self.manifest.election_id, self.roll)
+        signed = self.held.committee.sign_roll(self.manifest.election_id, h, self.roll)
         w.add(CREDENTIALS, CredentialList(h, self.roll, signed))
         close = BoardClose(board_size, self._ballot_entries, roll_hash(self.roll), board_head)
         attesting = sorted(opts.attesting or range(1, len(self.trustees) + 1))

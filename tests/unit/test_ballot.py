@@ -87,7 +87,7 @@ def test_encrypt_refuses_missing_or_extra_questions(election, voter_key):
 
 def test_proofs_moved_to_another_credential_fail(election, voter_key):
     ballot = bl.encrypt_ballot(election, voter_key, votes_example())
-    thief = derive_key(new_code(), election.election_id)
+    thief = derive_key(new_code(), election.election_id, election.registrar_key)
     stolen = resign(ballot, thief)
     with pytest.raises(InvalidProof):
         bl.verify_ballot(election, stolen)
@@ -109,7 +109,7 @@ def test_rerandomized_copy_is_rejected(election, voter_key):
     """A copied ballot, re-randomized with adapted proofs and signed by another credential."""
     pk = election.public_key
     ballot = bl.encrypt_ballot(election, voter_key, votes_example())
-    thief = derive_key(new_code(), election.election_id)
+    thief = derive_key(new_code(), election.election_id, election.registrar_key)
     answers = []
     for ans in ballot.answers:
         cts, proofs = [], []
@@ -197,7 +197,7 @@ def test_slot_value_outside_set_rejected(election, voter_key):
 
 
 def test_batch_isolates_bad_ballots(election):
-    keys = [derive_key(new_code(), election.election_id) for _ in range(6)]
+    keys = [derive_key(new_code(), election.election_id, election.registrar_key) for _ in range(6)]
     ballots = [bl.encrypt_ballot(election, k, votes_example()) for k in keys]
     ballots[4] = _cheat_multiple(election, keys[4], {0, 1, 2, 3}, claimed=2)
     ballots[1] = dataclasses.replace(ballots[1], signature=bytes(64))

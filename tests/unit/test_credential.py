@@ -74,13 +74,24 @@ def test_malformed_codes(bad):
         cr.parse_code(bad)
 
 
-def test_key_derivation_is_deterministic_and_per_election():
+REGISTRAR = bytes(range(32))
+
+
+def test_key_derivation_is_deterministic_and_per_election_and_registrar():
     code = cr.new_code()
-    k1 = cr.derive_key(code, "e1")
-    assert cr.derive_key(code.lower(), "e1").public == k1.public
-    assert cr.derive_key(code, "e2").public != k1.public
-    assert cr.derive_key(cr.new_code(), "e1").public != k1.public
+    k1 = cr.derive_key(code, "e1", REGISTRAR)
+    assert cr.derive_key(code.lower(), "e1", REGISTRAR).public == k1.public
+    assert cr.derive_key(code, "e2", REGISTRAR).public != k1.public
+    assert cr.derive_key(cr.new_code(), "e1", REGISTRAR).public != k1.public
+    # a server that swaps the registrar (and so the election) gets another key
+    assert cr.derive_key(code, "e1", bytes(32)).public != k1.public
     assert k1.seed.hex() not in repr(k1)
+
+
+def test_kdf_info_separates_the_id_from_the_registrar_key():
+    assert cr.kdf_info("e1", REGISTRAR) == b"e1\x00" + REGISTRAR
+    with pytest.raises(ValueError, match="32 bytes"):
+        cr.derive_key(cr.new_code(), "e1", REGISTRAR[:31])
 
 
 def test_hkdf_rfc5869_case_1():
@@ -94,7 +105,7 @@ def test_hkdf_rfc5869_case_1():
 
 
 def test_signature():
-    key = cr.derive_key(cr.new_code(), "e1")
+    key = cr.derive_key(cr.new_code(), "e1", REGISTRAR)
     sig = key.sign(b"message")
     cr.verify_signature(key.public, b"message", sig)
     with pytest.raises(InvalidSignature):

@@ -69,9 +69,12 @@ def run_node(script: Path, request: Any) -> Any:
 @pytest.fixture(scope="module")
 def made(election, election_summary, held):
     code = new_code()
-    others = [derive_key(new_code(), election.election_id).public for _ in range(3)]
-    keys = [derive_key(code, election.election_id).public, *others]
-    signed = held.committee.sign_roll(election.election_id, keys)
+    others = [
+        derive_key(new_code(), election.election_id, election.registrar_key).public
+        for _ in range(3)
+    ]
+    keys = [derive_key(code, election.election_id, election.registrar_key).public, *others]
+    signed = held.committee.sign_roll(election.election_id, election.hash, keys)
     roll = {
         "election_id": election.election_id,
         "credentials": sorted(k.hex() for k in keys),
@@ -105,7 +108,7 @@ def test_the_booth_checked_the_key_and_the_roll_first(made):
 
 def test_js_ballots_verify_in_python(election, made):
     code, reply = made
-    key = derive_key(code, election.election_id)
+    key = derive_key(code, election.election_id, election.registrar_key)
     assert reply["credential"] == key.public.hex()
     ballots = [codec.from_wire(bl.Ballot, b["ballot"]) for b in reply["ballots"]]
     for wire, ballot in zip(reply["ballots"], ballots, strict=True):
@@ -157,7 +160,7 @@ def test_a_tampered_js_ballot_fails(election, made, path, error):
         bl.verify_ballot(election, ballot)
     if path[-1] != "signature":  # re-signed by the voter, the proofs still refuse it
         code, _ = made
-        key = derive_key(code, election.election_id)
+        key = derive_key(code, election.election_id, election.registrar_key)
         unsigned = dataclasses.replace(ballot, signature=bl.ZERO_SIGNATURE)
         resigned = dataclasses.replace(unsigned, signature=key.sign(bl.signing_message(unsigned)))
         with pytest.raises(VerificationError) as raised:

@@ -137,7 +137,7 @@ def election(held) -> Tallied:
     manifest = dataclasses.replace(make_manifest(), rules=rules())
     ctx = ElectionContext(manifest, held.ceremony, KeyPolicy.TESTING)
     eid = manifest.election_id
-    keys = [derive_key(new_code(), eid) for _ in VOTES]
+    keys = [derive_key(new_code(), eid, ctx.registrar_key) for _ in VOTES]
     ballots = [bl.encrypt_ballot(ctx, k, v) for k, v in zip(keys, VOTES, strict=True)]
     enc = accumulate(ctx, bl.verify_ballots(ctx, ballots))
     packed = pack(ctx, enc)
@@ -510,7 +510,7 @@ def board_setup(held) -> BoardSetup:
     manifest = make_manifest()
     ctx = ElectionContext(manifest, held.ceremony, KeyPolicy.TESTING)
     eid = manifest.election_id
-    voters = {letter: derive_key(new_code(), eid) for letter in "ABCDE"}
+    voters = {letter: derive_key(new_code(), eid, ctx.registrar_key) for letter in "ABCDE"}
     plan = ["A1", "B1", "A2", "C1", "A3", "D1", "E1", "D2"]
     ballots = {
         label: bl.encrypt_ballot(ctx, voters[label[0]], VOTES[k % len(VOTES)])

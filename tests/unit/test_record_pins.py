@@ -19,7 +19,7 @@ from kiemphieu.crypto.election.attestation import BoardClose, attest
 from kiemphieu.crypto.election.ballot import encrypt_ballot
 from kiemphieu.crypto.election.board import roll_hash
 from kiemphieu.crypto.election.ceremony import KeyCeremony
-from kiemphieu.crypto.election.credential import derive_key, new_code
+from kiemphieu.crypto.election.credential import new_code
 from kiemphieu.crypto.election.roll import sign_roll
 from kiemphieu.crypto.primitives.paillier import KeyPolicy
 from kiemphieu.crypto.record.archive import RecordArchive
@@ -112,12 +112,29 @@ def test_roll_not_signed_by_the_registrar_fails(tallied):
     creds = codec.loads(CredentialList, zipfile.ZipFile(io.BytesIO(tallied[0])).read(
         "credentials.json"))  # fmt: skip
     server_key = bytes(32)  # the server signs with a key of its own
-    other = sign_roll(nacl.signing.SigningKey(server_key).encode(), "test-election", creds.keys)
+    other = sign_roll(
+        nacl.signing.SigningKey(server_key).encode(), "test-election", creds.election, creds.keys
+    )
     report = verify(
         forged(tallied, "credentials.json", dataclasses.replace(creds, signed_roll=other))
     )
     assert failed(report) == {"roll-signature"}
     assert report.check("roll-signature").failures == ("the roll is not signed by the registrar",)
+
+
+def test_roll_signed_for_another_key_ceremony_fails(tallied, held):
+    """The registrar's own signature on the very same keys, but binding another
+    H_E (a roll signed for a substitute ceremony): refused."""
+    creds = codec.loads(CredentialList, zipfile.ZipFile(io.BytesIO(tallied[0])).read(
+        "credentials.json"))  # fmt: skip
+    other = held.committee.sign_roll("test-election", bytes(32), creds.keys)
+    report = verify(
+        forged(tallied, "credentials.json", dataclasses.replace(creds, signed_roll=other))
+    )
+    assert failed(report) == {"roll-signature"}
+    assert any("another key ceremony" in m for m in report.check("roll-signature").failures), (
+        report.check("roll-signature").failures
+    )
 
 
 def test_puppet_credential_added_to_the_roll_fails(held):
@@ -126,8 +143,8 @@ def test_puppet_credential_added_to_the_roll_fails(held):
     the registrar's signature covers another roll."""
     manifest = with_rules(make_manifest(), held)
     out = io.BytesIO()
-    real = [derive_key(new_code(), manifest.election_id) for _ in range(3)]
-    puppet = derive_key(new_code(), manifest.election_id)
+    real = [held.committee.credential(new_code(), manifest.election_id) for _ in range(3)]
+    puppet = held.committee.credential(new_code(), manifest.election_id)
     builder = RecordBuilder(held, manifest, out, RecordOptions(state=RecordState.CLOSED),
                             keys=[*real, puppet])  # fmt: skip
     for cast in sample_casts(manifest, 4, revotes=()):
@@ -135,7 +152,9 @@ def test_puppet_credential_added_to_the_roll_fails(held):
     summary = builder.finish()
     data = out.getvalue()
     creds = codec.loads(CredentialList, zipfile.ZipFile(io.BytesIO(data)).read("credentials.json"))
-    signed = held.committee.sign_roll(manifest.election_id, [k.public for k in real])
+    signed = held.committee.sign_roll(
+        manifest.election_id, creds.election, [k.public for k in real]
+    )
     data = reseal(
         data,
         {"credentials.json": codec.dumps(dataclasses.replace(creds, signed_roll=signed))},

@@ -61,7 +61,10 @@ def cast(election):
     rng = random.Random(7)
     votes = [random_votes(rng, election.manifest) for _ in range(9)]
     ballots = [
-        bl.encrypt_ballot(election, derive_key(new_code(), election.election_id), v) for v in votes
+        bl.encrypt_ballot(
+            election, derive_key(new_code(), election.election_id, election.registrar_key), v
+        )
+        for v in votes
     ]
     verified = bl.verify_ballots(election, ballots)
     assert all(isinstance(v, bl.VerifiedBallot) for v in verified)

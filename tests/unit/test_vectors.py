@@ -364,9 +364,12 @@ def test_credential_code_and_key(entry):
     assert data == entry["data"] and len(data) == 26
     assert cr.check_character(data) == entry["check"]
     assert cr.format_code(data) == entry["code"]
-    key = cr.derive_key(entry["code"], entry["election_id"])
+    registrar = bytes.fromhex(entry["registrar"])
+    key = cr.derive_key(entry["code"], entry["election_id"], registrar)
     salt = CREDENTIALS["kdf_salt"].encode("ascii")
-    seed = spec_hkdf(data.encode("ascii"), salt, entry["election_id"].encode(), 32)
+    info = entry["election_id"].encode() + b"\x00" + registrar  # spec §8.4, written out
+    assert info.hex() == entry["info"]
+    seed = spec_hkdf(data.encode("ascii"), salt, info, 32)
     assert key.seed.hex() == entry["seed"] == seed.hex()
     assert key.public.hex() == entry["public"]
     assert bytes(nacl.signing.SigningKey(seed).verify_key).hex() == entry["public"]
@@ -540,7 +543,7 @@ def test_ballot_verifies():
     assert bl.signing_message(ballot).hex() == BALLOT["signing_message"]
     (batched,) = bl.verify_ballots(ctx, [ballot])
     assert isinstance(batched, bl.VerifiedBallot)
-    key = cr.derive_key(BALLOT["code"], ctx.election_id)
+    key = cr.derive_key(BALLOT["code"], ctx.election_id, ctx.registrar_key)
     assert key.public == ballot.credential == bytes.fromhex(BALLOT["credential"])
     assert codec.loads(bl.Ballot, json.dumps(BALLOT["ballot"])) == ballot
     n = ctx.key.n
@@ -551,7 +554,7 @@ def test_ballot_verifies():
 def check_ballot(wire: dict[str, Any], *, resign: bool) -> None:
     ballot = codec.from_wire(bl.Ballot, wire)
     if resign:
-        key = cr.derive_key(BALLOT["code"], election().election_id)
+        key = cr.derive_key(BALLOT["code"], election().election_id, election().registrar_key)
         unsigned = dataclasses.replace(ballot, credential=key.public, signature=bl.ZERO_SIGNATURE)
         ballot = dataclasses.replace(unsigned, signature=key.sign(bl.signing_message(unsigned)))
     bl.verify_ballot(election(), ballot)
@@ -745,7 +748,10 @@ def test_tally():
     ctx = election()
     ballots = tally_ballots()
     for entry, vb in zip(TALLY["ballots"], ballots, strict=True):
-        assert cr.derive_key(entry["code"], ctx.election_id).public == vb.ballot.credential
+        assert (
+            cr.derive_key(entry["code"], ctx.election_id, ctx.registrar_key).public
+            == vb.ballot.credential
+        )
         got = [[decrypt(ctx.key.n, c) for c in ans.ciphertexts] for ans in vb.ballot.answers]
         assert got == expected_plaintexts(ctx, entry["votes"])
     counts = codec.from_wire(tl.TallyCounts, TALLY["counts"])
@@ -920,10 +926,13 @@ def test_committee_vector():
     roll = COMMITTEE["roll"]
     signed = codec.from_wire(rl.SignedRoll, roll["signed_roll"])
     keys = [bytes.fromhex(k) for k in roll["keys"]]
-    rl.check_roll(signed, registrar, COMMITTEE["election_id"], keys)
+    rl.check_roll(signed, registrar, COMMITTEE["election_id"], ctx.hash, keys)
+    assert signed.election == ctx.hash
     assert rl.roll_message(signed).hex() == roll["message"]
     with pytest.raises(rl.RollMismatch):
-        rl.check_roll(signed, registrar, COMMITTEE["election_id"], keys[:3])
+        rl.check_roll(signed, registrar, COMMITTEE["election_id"], ctx.hash, keys[:3])
+    with pytest.raises(rl.RollMismatch, match="another key ceremony"):
+        rl.check_roll(signed, registrar, COMMITTEE["election_id"], bytes(32), keys)
     doc_ = codec.from_wire(at.CloseAttestation, COMMITTEE["attestation"]["document"])
     at.verify_attestation(doc_, committee.trustees[1], ctx.hash)
     assert at.attestation_message(doc_).hex() == COMMITTEE["attestation"]["message"]

@@ -391,7 +391,9 @@ class Material:
         )
         self.manifest = make_manifest()
         self.election = ElectionContext(self.manifest, self.key.ceremony, KeyPolicy.TESTING)
-        self.voter = cr.derive_key(new_code(HashCoins("ballot/credential")), ELECTION_ID)
+        self.voter = cr.derive_key(
+            new_code(HashCoins("ballot/credential")), ELECTION_ID, self.election.registrar_key
+        )
 
 
 # --- transcript.json --------------------------------------------------------------------
@@ -560,14 +562,16 @@ CODE_DATA_FIXED = "0123456789ABCDEFGHJKMNPQRS"
 SIGNED_MESSAGE = "Phiếu bầu thử nghiệm / test message".encode()
 
 
-def credential_entry(code: str, election_id: str) -> dict[str, Any]:
-    key = cr.derive_key(code, election_id)
+def credential_entry(code: str, election_id: str, registrar: bytes) -> dict[str, Any]:
+    key = cr.derive_key(code, election_id, registrar)
     data = cr.parse_code(code)
     signature = key.sign(SIGNED_MESSAGE)
     cr.verify_signature(key.public, SIGNED_MESSAGE, signature)
     return {
         "code": code,
         "election_id": election_id,
+        "registrar": registrar.hex(),
+        "info": cr.kdf_info(election_id, registrar).hex(),
         "data": data,
         "check": cr.check_character(data),
         "seed": key.seed.hex(),
@@ -590,9 +594,14 @@ def build_credential(mat: Material) -> dict[str, Any]:
     coins = HashCoins("credential/codes")
     fixed = cr.format_code(CODE_DATA_FIXED)
     codes = [fixed, *(new_code(coins) for _ in range(3))]
-    entries = [credential_entry(c, ELECTION_ID) for c in codes]
-    entries.append(credential_entry(codes[1], LARGE_ELECTION_ID))
-    entries.append(credential_entry(codes[1], "other-election"))
+    registrar = mat.election.registrar_key
+    other_registrar = bytes(
+        nacl.signing.SigningKey(seed_of("credential/other-registrar")).verify_key
+    )
+    entries = [credential_entry(c, ELECTION_ID, registrar) for c in codes]
+    entries.append(credential_entry(codes[1], LARGE_ELECTION_ID, registrar))
+    entries.append(credential_entry(codes[1], "other-election", registrar))
+    entries.append(credential_entry(codes[1], ELECTION_ID, other_registrar))
     flat = fixed.replace("-", "")
     normalization = [
         ("lower case", fixed.lower()),
@@ -641,12 +650,14 @@ def build_credential(mat: Material) -> dict[str, Any]:
             "Credential codes and keys (spec §8.4): display code, its 26 data characters, "
             "the Damm check character over GF(32), the HKDF-SHA256 seed (salt "
             "'kiemphieu/v1/credential/key', IKM the data characters, info the election "
-            "id), the Ed25519 public key and a signature of 'message'; normalization "
+            "id, a zero byte and the registrar's identity key), the Ed25519 public key and "
+            "a signature of 'message' (the last entry: the same code under another "
+            "registrar's key); normalization "
             "examples (input -> data and canonical code); invalid inputs with the reason "
             "(length, alphabet, check); RFC 5869 A.1 and RFC 8032 7.1 TEST 1 for the "
             "underlying HKDF and Ed25519.",
             coins=COINS_RULE,
-            seeds=["credential/codes"],
+            seeds=["credential/codes", "credential/other-registrar"],
         ),
         "alphabet": cr.ALPHABET,
         "kdf_salt": cr.KDF_SALT.decode("ascii"),
@@ -768,7 +779,7 @@ def build_ballot(mat: Material) -> dict[str, Any]:
     ctx = mat.election
     code_coins = HashCoins("ballot/credential")
     code = new_code(code_coins)
-    key = cr.derive_key(code, ELECTION_ID)
+    key = cr.derive_key(code, ELECTION_ID, ctx.registrar_key)
     ballot = bl.encrypt_ballot(ctx, key, BALLOT_VOTES, coins=HashCoins("ballot/0"))
     verified = bl.verify_ballot(ctx, ballot)
     return {
@@ -813,7 +824,7 @@ AUDIT_VOTES: dict[str, bl.Vote] = {
 def build_audit(mat: Material) -> dict[str, Any]:
     ctx = mat.election
     code = new_code(HashCoins("audit/credential"))
-    key = cr.derive_key(code, ELECTION_ID)
+    key = cr.derive_key(code, ELECTION_ID, ctx.registrar_key)
     coins = au.RecordingCoins(HashCoins("audit/0"))
     ballot = bl.encrypt_ballot(ctx, key, AUDIT_VOTES, coins=coins)
     audit = au.make_audit(ctx, ballot, AUDIT_VOTES, coins.drawn)
@@ -941,7 +952,7 @@ def build_tally(mat: Material) -> dict[str, Any]:
     entries = []
     for i, votes in enumerate(TALLY_VOTES):
         code = new_code(HashCoins(f"tally/credential/{i}"))
-        key = cr.derive_key(code, ELECTION_ID)
+        key = cr.derive_key(code, ELECTION_ID, ctx.registrar_key)
         ballot = bl.encrypt_ballot(ctx, key, votes, coins=HashCoins(f"tally/ballot/{i}"))
         ballots.append(bl.verify_ballot(ctx, ballot))
         entries.append(
@@ -1181,11 +1192,11 @@ def build_committee(mat: Material) -> dict[str, Any]:
     §8.13) under the 512-bit key ceremony."""
     ctx = mat.election
     committee = ctx.ceremony.committee
-    keys = [cr.derive_key(new_code(HashCoins(f"committee/credential/{i}")), ELECTION_ID).public
-            for i in range(4)]  # fmt: skip
+    keys = [cr.derive_key(new_code(HashCoins(f"committee/credential/{i}")), ELECTION_ID,
+                          ctx.registrar_key).public for i in range(4)]  # fmt: skip
     registrar_seed = seed_of(f"{mat.key.label}/registrar")
-    signed = rl_.sign_roll(registrar_seed, ELECTION_ID, keys)
-    rl_.check_roll(signed, committee.registrar, ELECTION_ID, keys)
+    signed = rl_.sign_roll(registrar_seed, ELECTION_ID, ctx.hash, keys)
+    rl_.check_roll(signed, committee.registrar, ELECTION_ID, ctx.hash, keys)
     close = at.BoardClose(7, 4, board.roll_hash(keys), bytes(range(32)))
     attestation = at.attest(seed_of(f"{mat.key.label}/trustee-2/identity"), ctx.hash, 2, close)
     at.verify_attestation(attestation, committee.trustees[1], ctx.hash)
@@ -1194,7 +1205,7 @@ def build_committee(mat: Material) -> dict[str, Any]:
             "The committee's signed objects under the key ceremony of threshold.json: "
             "each trustee card's message H(trustee/card, name, role, identity key, sealing "
             "key, N̂, s, t) and Π^prm binding; the registrar card's message; a roll of four "
-            "credentials signed by the registrar (count, roll hash, message); a close "
+            "credentials signed by the registrar (H_E, count, roll hash, message); a close "
             "attestation by trustee 2 (its message over the canonical bytes with a zero "
             "signature). Ed25519 signatures are deterministic.",
             seeds=["committee/credential/<i>", "test-512/registrar", "test-512/trustee-2/identity"],

@@ -138,10 +138,17 @@ function startChecks() {
   });
 }
 
-/** The roll the registrar signed (§8.12), fetched and checked once; a failed fetch is retried. */
+/**
+ * The roll the registrar signed (§8.12), fetched and checked once; a failed
+ * fetch is retried. It is fetched at once but judged only after the key check
+ * passed: the roll is signed for H_E, so a refused ceremony is named as such
+ * rather than as "a roll of another key ceremony".
+ */
 function loadRoll() {
   if (booth.roll === null) {
-    const pending = getJson(paths.credentials(booth.summary.id)).then((reply) => checkSignedRoll(booth.election, reply));
+    const fetched = getJson(paths.credentials(booth.summary.id));
+    const pending = Promise.all([fetched, booth.keyCheck.done])
+      .then(([reply]) => checkSignedRoll(booth.election, reply));
     booth.roll = pending;
     pending.catch((err) => {
       if (booth.roll === pending && !(err instanceof KeyCheckError)) booth.roll = null;

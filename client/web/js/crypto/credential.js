@@ -6,7 +6,10 @@
 // of four. Reading forgives case, spaces, tabs, newlines, hyphens and the
 // look-alikes O→0, I→1, L→1. The seed is HKDF-SHA256(salt
 // "kiemphieu/v1/credential/key", IKM the 26 data characters, info the
-// election id), 32 bytes; the public key is the credential.
+// election id, a zero byte and the registrar's 32-byte identity key), 32
+// bytes; the public key is the credential. Binding the registrar's key means
+// a server that serves another key ceremony (and so another registrar) cannot
+// list the voter's key there without the code.
 
 import { hkdf } from '../../vendor/noble-hashes/hkdf.js';
 import { sha256 } from '../../vendor/noble-hashes/sha2.js';
@@ -84,10 +87,22 @@ export function hkdfSha256(ikm, salt, info, length = 32) {
   return hkdf(sha256, ikm, salt, info, length);
 }
 
-/** The Ed25519 seed of a code for an election (§8.4). */
-export function deriveSeed(code, electionId) {
+/** HKDF info: the election id in UTF-8, a zero byte, the registrar's key (§8.4). */
+export function kdfInfo(electionId, registrarKey) {
+  if (!(registrarKey instanceof Uint8Array) || registrarKey.length !== 32) {
+    throw new TypeError("the registrar's key is 32 bytes");
+  }
+  const id = ENCODER.encode(electionId);
+  const info = new Uint8Array(id.length + 1 + 32);
+  info.set(id, 0);
+  info.set(registrarKey, id.length + 1);
+  return info;
+}
+
+/** The Ed25519 seed of a code for an election under its registrar's key (§8.4). */
+export function deriveSeed(code, electionId, registrarKey) {
   const data = parseCredential(code).slice(0, DATA_CHARS);
-  return hkdfSha256(ENCODER.encode(data), ENCODER.encode(KDF_SALT), ENCODER.encode(electionId), 32);
+  return hkdfSha256(ENCODER.encode(data), ENCODER.encode(KDF_SALT), kdfInfo(electionId, registrarKey), 32);
 }
 
 /**
@@ -115,8 +130,8 @@ export class Credential {
   }
 }
 
-/** The credential of a typed code for `electionId` (§8.4). */
-export async function credentialFor(code, electionId) {
-  const seed = deriveSeed(code, electionId);
+/** The credential of a typed code for `electionId` under the registrar key `registrarKey` (§8.4). */
+export async function credentialFor(code, electionId, registrarKey) {
+  const seed = deriveSeed(code, electionId, registrarKey);
   return new Credential(electionId, await publicKeyOf(seed), seed);
 }

@@ -32,7 +32,7 @@ export function startKeyCheck(election, options = {}) {
  * exactly the roll the election's registrar signed (§8.12); throws RollError.
  */
 export async function checkSignedRoll(election, reply) {
-  return checkRoll(reply, registrarKeyOf(election), election.id);
+  return checkRoll(reply, registrarKeyOf(election), election.id, election.hashHex);
 }
 
 /**
@@ -46,7 +46,7 @@ export async function checkSavedReceipt(election, receipt, serverKeyHex, readBoa
 
 /** The credential (Ed25519 key, §8.4) of a typed code for this election. */
 export async function deriveCredential(election, code) {
-  return credentialFor(code, election.id);
+  return credentialFor(code, election.id, registrarKeyOf(election));
 }
 
 /** Start the vote-independent work for one ballot (a module Web Worker when available). */
