@@ -51,7 +51,7 @@ from .connection import (
 from .fonts import load_fonts, missing_glyphs
 from .http import ApiClient, BadReply, NetworkError, ServerError, api_path
 from .private_files import prepare_folder, remove_files, write_files
-from .registrar_keys import election_registrar, open_registrar, sign_issued
+from .registrar_keys import election_registrar, open_registrar, sign_issued, signed_line
 from .roll import RollRefused, fetch_roll
 from .sheets import Sheet, render_csv, render_pdf
 
@@ -189,7 +189,9 @@ def issue(args: argparse.Namespace) -> int:
         f"--registrar-key {args.registrar_key} --sheets {paths[2]}"
     )
     try:
-        roll = sign_issued(client, manifest.election_id, seed, keys, policy)
+        roll = sign_issued(
+            client, manifest.election_id, keys, key=(args.registrar_key, seed), policy=policy
+        )
     except (ServerError, NetworkError, BadReply) as exc:
         code = {ServerError: ExitCode.REFUSED, NetworkError: ExitCode.NETWORK}.get(
             type(exc), ExitCode.VERIFICATION
@@ -207,7 +209,7 @@ def issue(args: argparse.Namespace) -> int:
         )
         return 0
     print(
-        f"the roll of {roll.count} credentials is signed by the registrar\n"
+        f"{signed_line(roll)}\n"
         f"Print the sheets, hand one to each voter, then destroy {PDF_NAME} and {CSV_NAME}."
     )
     return 0

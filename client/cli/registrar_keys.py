@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ from .keystore import (
     save_registrar_key,
 )
 from .passphrase import ask_passphrase, new_passphrase
+from .private_files import write_files
 from .roll import RollRefused, sign_new_roll
 from .voter import election_from_summary
 
@@ -108,15 +110,61 @@ def ceremony_hash_for_roll(
     return card, election.context.hash
 
 
+def pins_path(key_path: Path) -> Path:
+    """The registrar's record of the key ceremony it signed each election's roll
+    under: ``X.json`` → ``X.signed.json`` (public values, no secret)."""
+    name = key_path.name
+    stem = name[: -len(".json")] if name.endswith(".json") else name
+    return key_path.with_name(f"{stem}.signed.json")
+
+
+def pin_ceremony(key_path: Path, election_id: str, election_hash: bytes) -> None:
+    """Remember that this registrar signs ``election_id``'s roll under H_E =
+    ``election_hash``; refuse (RollRefused) if it signed that election under
+    another key ceremony before. A published ceremony never changes, so a
+    server that shows the registrar a second one is lying: signing both would
+    let it serve voters a substitute election that the real registrar vouches
+    for (docs/threat-model.md §2.3)."""
+    path = pins_path(key_path)
+    try:
+        pins = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    except (OSError, ValueError) as exc:
+        raise LocalError(f"cannot read {path}: {exc}") from None
+    if not isinstance(pins, dict) or not all(isinstance(v, str) for v in pins.values()):
+        raise LocalError(f"{path} is not a registrar's list of signed key ceremonies")
+    known = pins.get(election_id)
+    if known == election_hash.hex():
+        return
+    if known is not None:
+        raise RollRefused(
+            f"this registrar key signed the roll of {election_id} under another key ceremony "
+            f"before (base hash {known[:16]}…, now {election_hash.hex()[:16]}…): a published "
+            "ceremony never changes, so the server is showing two. Nothing is signed; tell "
+            "the committee"
+        )
+    pins[election_id] = election_hash.hex()
+    data = (json.dumps(pins, indent=1, sort_keys=True) + "\n").encode("utf-8")
+    write_files(path.parent, {path.name: data}, force=True)
+
+
 def sign_issued(
-    client: ApiClient, election_id: str, seed: bytes, issued: Sequence[bytes], policy: KeyPolicy
+    client: ApiClient,
+    election_id: str,
+    issued: Sequence[bytes],
+    *,
+    key: tuple[Path, bytes],
+    policy: KeyPolicy,
 ) -> SignedRoll | None:
-    """Sign the roll after issuing ``issued`` (see :func:`~.roll.sign_new_roll`),
-    under the checked key ceremony; None while the election is a draft."""
+    """Sign the roll after issuing ``issued`` (see :func:`~.roll.sign_new_roll`)
+    with the registrar key ``key`` (its file and seed), under the checked key
+    ceremony, pinned in the key's list of signed ceremonies; None while the
+    election is a draft."""
+    key_path, seed = key
     found = ceremony_hash_for_roll(client, election_id, seed, policy)
     if found is None:
         return None
     card, election_hash = found
+    pin_ceremony(key_path, election_id, election_hash)
     return sign_new_roll(client, election_id, card, election_hash, seed=seed, issued=issued)
 
 
@@ -180,14 +228,26 @@ def sign_verb(args: argparse.Namespace) -> int:
     client = client_for(args, admin=True)
     mine = make_registrar(seed, "x").identity_key
     issued = keys_from_files(args.sheets, args.election, mine)
-    signed = sign_issued(client, args.election, seed, issued, policy)
+    signed = sign_issued(
+        client, args.election, issued, key=(args.registrar_key, seed), policy=policy
+    )
     if signed is None:
         raise NotReady(
             "the election has no key ceremony yet: the roll is signed after it "
             "(the signature binds the ceremony)"
         )
-    print(f"the roll of {signed.count} credentials is signed by the registrar")
+    print(signed_line(signed))
     return 0
+
+
+def signed_line(signed: SignedRoll) -> str:
+    """What the registrar is told after signing: the count and the base hash to
+    compare with the one the committee read out (``ceremony``, ``trustee check``)."""
+    return (
+        f"the roll of {signed.count} credentials is signed by the registrar, for the key "
+        f"ceremony with base hash {signed.election.hex()}\n"
+        "Compare that base hash with the one the committee read out."
+    )
 
 
 def register(verbs: Any, credentials: Any) -> None:

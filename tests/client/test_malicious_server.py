@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 import secrets
 
 import gmpy2
@@ -16,6 +17,7 @@ import pytest
 import requests
 
 from kiemphieu.client.cli.http import ApiClient
+from kiemphieu.client.cli.keystore import load_registrar_card
 from kiemphieu.crypto import codec
 from kiemphieu.crypto.election.ceremony import KeyCeremony
 from kiemphieu.crypto.election.committee import make_registrar
@@ -128,9 +130,15 @@ def test_puppet_credentials_are_refused(cli, any_live, tmp_path, monkeypatch):
 @pytest.fixture(scope="module")
 def fake_ceremony(pedersen_primes, test_primes):
     """A key ceremony for an election id, dealt to a committee and registrar of
-    the server's own making (it holds their keys): ``(committee, ceremony)``."""
+    the server's own making (it holds their keys), or naming a given registrar
+    card: ``(committee, ceremony)``."""
     fake = make_committee(pedersen_primes)
-    return lambda eid: (fake, hold_ceremony(eid, fake, test_primes).ceremony)
+
+    def make(eid, registrar=None):
+        named = fake if registrar is None else dataclasses.replace(fake, registrar=registrar)
+        return named, hold_ceremony(eid, named, test_primes).ceremony
+
+    return make
 
 
 def test_a_substitute_election_cannot_take_a_voters_code(
@@ -229,6 +237,37 @@ def test_results_take_the_committee_and_roll_from_the_ceremony(
         rewrite(patch, "/credentials", with_puppet)
         r = c.results()
     assert r.code == 5 and "not the registrar's roll" in r.err, r.err
+
+
+def test_the_registrar_signs_one_key_ceremony_per_election(
+    cli, any_live, tmp_path, monkeypatch, fake_ceremony
+):
+    live = any_live
+    """Once the registrar signed the real roll, the server shows it a second,
+    substitute ceremony that names the real registrar's card (its own committee
+    and key), hoping for a roll signed under that H_E to serve voters with.
+    The ceremony verifies, but the registrar's key file remembers the base hash
+    it signed this election under: refused, nothing signed."""
+    c = keyed(cli, live, tmp_path)
+    c.open_with_voters(2)
+    before = live.get(f"/api/elections/{c.id}/credentials")["signed_roll"]
+    real_card = load_registrar_card(tmp_path / "registrar.pub.json")
+    _, substituted = fake_ceremony(c.id, real_card)
+
+    def substitute(summary):
+        summary["key_ceremony"] = codec.to_wire(substituted)
+        return rehash(summary)
+
+    with monkeypatch.context() as patch:
+        rewrite(patch, f"/elections/{c.id}", substitute)
+        r = c.cli("credentials", "sign", "--election", c.id, "--server", live.url,
+                  "--token-file", live.token_file, "--registrar-key", c.registrar,
+                  "--passphrase-file", c.secret, "--insecure-test-key",
+                  "--sheets", tmp_path / "sheets" / "credentials.keys")  # fmt: skip
+    assert r.code == 5 and "under another key ceremony before" in r.err, r.err
+    assert live.get(f"/api/elections/{c.id}/credentials")["signed_roll"] == before
+    pins = json.loads((tmp_path / "registrar.signed.json").read_text())
+    assert pins == {c.id: live.get(f"/api/elections/{c.id}")["base_hash"]}
 
 
 def test_another_board_than_the_rooms_is_refused(cli, any_live, tmp_path, monkeypatch):
