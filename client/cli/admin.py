@@ -35,7 +35,7 @@ from .connection import (
     client_for,
     guarded,
 )
-from .http import ApiClient, BadReply, api_path
+from .http import ApiClient, BadReply, api_path, read_hex32
 from .keystore import KeystoreError, fingerprint, load_card, load_registrar_card
 from .recount import download_board
 
@@ -137,13 +137,7 @@ def close(args: argparse.Namespace) -> int:
     client = client_for(args, admin=True)
     info = client.post(api_path("admin", "elections", args.election, "close"), b"", admin=True)
     print(f"election {info.get('id')} is {info.get('state')}")
-    base = info.get("base_hash")
-    try:
-        election_hash = bytes.fromhex(base) if isinstance(base, str) else b""
-    except ValueError:
-        election_hash = b""
-    if len(election_hash) != 32:
-        raise BadReply("the server's base hash is not 32 bytes of hex")
+    election_hash = read_hex32(info.get("base_hash"), "the server's base hash")
     board = download_board(client, args.election)
     check_board_chain(election_hash, board, info.get("board_head"))
     print(show_close(close_of(board)))

@@ -20,6 +20,7 @@ anything was sent.
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,6 +54,13 @@ class NetworkError(Exception):
 
 class BadReply(Exception):
     """The server's answer is not what the API promises (shape, signature, hash)."""
+
+
+def read_hex32(value: object, what: str) -> bytes:
+    """A 32-byte value the server sends as 64 lower-case hex digits (BadReply otherwise)."""
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9a-f]{64}", value):
+        raise BadReply(f"{what} is not 32 bytes of lower-case hex")
+    return bytes.fromhex(value)
 
 
 def api_path(*segments: str) -> str:

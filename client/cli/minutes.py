@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import re
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,8 +56,9 @@ from .connection import (
     warn,
 )
 from .fonts import load_fonts, missing_glyphs
-from .http import ApiClient, BadReply, api_path
+from .http import ApiClient, BadReply, api_path, read_hex32
 from .minutes_pdf import MinutesData, render_minutes
+from .private_files import install_file
 from .roll import fetch_signed_roll
 
 __all__ = ["MinutesData", "NotTallied", "fetch_minutes_data", "register", "render_minutes"]
@@ -81,12 +81,6 @@ def _decode(cls: type[T], value: object, what: str) -> T:
         raise BadReply(f"{what}: {exc}") from None
 
 
-def _hex32(value: object, what: str) -> bytes:
-    if not isinstance(value, str) or not re.fullmatch(r"[0-9a-f]{64}", value):
-        raise BadReply(f"{what} is not 32 bytes of lower-case hex")
-    return bytes.fromhex(value)
-
-
 def fetch_minutes_data(
     client: ApiClient, election_id: str, *, now: datetime | None = None
 ) -> MinutesData:
@@ -106,7 +100,7 @@ def fetch_minutes_data(
         raise BadReply("the manifest has no rules, so it has no result")
     ceremony = _decode(KeyCeremony, info.get("key_ceremony"), "the key ceremony")
     fingerprint = base_hash(manifest, ceremony)
-    if _hex32(info.get("base_hash"), "the base hash") != fingerprint:
+    if read_hex32(info.get("base_hash"), "the base hash") != fingerprint:
         raise BadReply("the server's base hash is not the one of its manifest and key ceremony")
     try:
         check_committee_shape(ceremony.committee.trustees, ceremony.key.l)
@@ -118,7 +112,7 @@ def fetch_minutes_data(
     if not isinstance(size, int) or isinstance(size, bool) or size < 0:
         raise BadReply("the board size is not a count")
     raw_head = info.get("board_head")
-    head = None if raw_head is None else _hex32(raw_head, "the board head")
+    head = None if raw_head is None else read_hex32(raw_head, "the board head")
 
     reply = client.get(api_path("elections", election_id, "result"))
     result = _decode(ElectionResult, reply.get("result"), "the result")
@@ -178,7 +172,7 @@ def fetch_minutes_data(
             f"{len(attestations)} trustees attested the closed board, "
             f"{manifest.rules.threshold} needed"
         )
-    server_key = _hex32(client.get(api_path("server")).get("receipt_key"), "the receipt key")
+    server_key = read_hex32(client.get(api_path("server")).get("receipt_key"), "the receipt key")
     return MinutesData(
         attestations=attestations,
         manifest=manifest,
@@ -233,23 +227,6 @@ def _all_text(data: MinutesData, lang: str) -> str:
     return "".join(parts)
 
 
-def _install(tmp: Path, final: Path, *, force: bool) -> None:
-    """Move ``tmp`` to ``final``; without ``force`` never replace an existing file."""
-    if force:
-        os.replace(tmp, final)
-        return
-    try:
-        os.link(tmp, final)  # atomic: fails if ``final`` exists
-    except FileExistsError:
-        raise UsageError(f"{final} exists; pass --force to replace it") from None
-    except OSError:  # a file system without hard links
-        if final.exists():
-            raise UsageError(f"{final} exists; pass --force to replace it") from None
-        os.replace(tmp, final)
-        return
-    os.unlink(tmp)
-
-
 def make_minutes(args: argparse.Namespace) -> int:
     out: Path = args.out
     if out.exists() and not args.force:
@@ -272,7 +249,9 @@ def make_minutes(args: argparse.Namespace) -> int:
     try:
         os.chmod(tmp, 0o644)
         render_minutes(data, tmp, args.lang, args.font_dir)
-        _install(tmp, out, force=args.force)
+        install_file(tmp, out, force=args.force)
+    except FileExistsError:
+        raise UsageError(f"{out} exists; pass --force to replace it") from None
     except OSError as exc:
         raise LocalError(f"cannot write {out}: {exc.strerror or exc}") from None
     except LayoutError as exc:  # one table row taller than a page: a huge label

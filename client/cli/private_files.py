@@ -28,8 +28,9 @@ def _write_temp(folder: Path, name: str, data: bytes) -> Path:
     return Path(tmp)
 
 
-def _install(tmp: Path, final: Path, *, force: bool) -> None:
-    """Move ``tmp`` to ``final``; without ``force`` never replace an existing file."""
+def install_file(tmp: Path, final: Path, *, force: bool) -> None:
+    """Move ``tmp`` to ``final``; without ``force`` never replace an existing file
+    (FileExistsError)."""
     if force:
         os.replace(tmp, final)
         return
@@ -67,7 +68,7 @@ def write_files(folder: Path, files: Mapping[str, bytes], *, force: bool) -> lis
         for name, data in files.items():
             temps.append(_write_temp(folder, name, data))
         for tmp, final in zip(temps, finals, strict=True):
-            _install(tmp, final, force=force)
+            install_file(tmp, final, force=force)
             done.append(final)
     except FileExistsError as exc:
         remove_files([*temps, *done])

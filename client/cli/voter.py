@@ -52,7 +52,7 @@ from .connection import (
     guarded,
     warn,
 )
-from .http import ApiClient, BadReply, ServerError, api_path
+from .http import ApiClient, BadReply, ServerError, api_path, read_hex32
 from .roll import fetch_signed_roll
 
 INSECURE_WARNING = """\
@@ -110,14 +110,7 @@ def election_from_summary(info: Mapping[str, Any], election_id: str, policy: Key
 
 
 def fetch_receipt_key(client: ApiClient) -> bytes:
-    value = client.get("/api/server").get("receipt_key")
-    try:
-        key = bytes.fromhex(value) if isinstance(value, str) else b""
-    except ValueError:
-        key = b""
-    if len(key) != 32:
-        raise BadReply("the server's receipt key is not 32 bytes of hex")
-    return key
+    return read_hex32(client.get("/api/server").get("receipt_key"), "the server's receipt key")
 
 
 def check_receipt(

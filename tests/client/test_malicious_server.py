@@ -12,7 +12,6 @@ import dataclasses
 import json
 import secrets
 
-import gmpy2
 import pytest
 import requests
 
@@ -21,14 +20,10 @@ from kiemphieu.client.cli.keystore import load_registrar_card
 from kiemphieu.crypto import codec
 from kiemphieu.crypto.election.ceremony import KeyCeremony
 from kiemphieu.crypto.election.committee import make_registrar
-from kiemphieu.crypto.election.context import ElectionContext
 from kiemphieu.crypto.election.credential import new_code
-from kiemphieu.crypto.election.manifest import Manifest
-from kiemphieu.crypto.primitives.paillier import KeyPolicy
-from kiemphieu.crypto.primitives.proofs import factor
-from kiemphieu.crypto.primitives.proofs.modulus import prove_modulus
 
 from ..support.committee import hold_ceremony, make_committee
+from ..support.forgeries import lopsided_ceremony, lopsided_primes, rehashed
 from .test_committee_cli import BALLOTS, Committee, cheap_kdf, closed, keyed  # noqa: F401
 
 
@@ -41,15 +36,6 @@ def rewrite(monkeypatch, route: str, change) -> None:
         return change(copy.deepcopy(answer)) if path.split("?")[0].endswith(route) else answer
 
     monkeypatch.setattr(ApiClient, "get", get)
-
-
-def rehash(summary: dict) -> dict:
-    """Move the summary's base hash to match its (changed) key ceremony, as a
-    server that changes the ceremony would."""
-    manifest = codec.from_wire(Manifest, summary["manifest"])
-    ceremony = codec.from_wire(KeyCeremony, summary["key_ceremony"])
-    summary["base_hash"] = ElectionContext(manifest, ceremony, KeyPolicy.TESTING).hash.hex()
-    return summary
 
 
 def posted_shares(live, eid) -> list:
@@ -72,7 +58,7 @@ def test_trustee_check_is_no_decryption_oracle(cli, any_live, tmp_path, monkeypa
     def oracle(summary):
         summary["key_ceremony"]["test_ciphertext"] = voter_ciphertext
         summary.update(state="keys-published", board_size=0, board_head=None)
-        return rehash(summary)
+        return rehashed(summary)
 
     with monkeypatch.context() as patch:
         rewrite(patch, f"/elections/{c.id}", oracle)
@@ -94,7 +80,7 @@ def test_renamed_committee_member_is_refused(cli, any_live, tmp_path, monkeypatc
 
     def chair(summary):
         summary["key_ceremony"]["committee"]["trustees"][2]["role"] = "Trưởng ban kiểm phiếu"
-        return rehash(summary)
+        return rehashed(summary)
 
     with monkeypatch.context() as patch:
         rewrite(patch, f"/elections/{c.id}", chair)
@@ -156,7 +142,7 @@ def test_a_substitute_election_cannot_take_a_voters_code(
     codes = c.open_with_voters()
     genuine = live.get(f"/api/elections/{c.id}/credentials")["credentials"]
     fake, substituted = fake_ceremony(c.id)
-    fake_hash = bytes.fromhex(rehash({
+    fake_hash = bytes.fromhex(rehashed({
         "manifest": live.get(f"/api/elections/{c.id}")["manifest"],
         "key_ceremony": codec.to_wire(substituted),
     })["base_hash"])  # fmt: skip
@@ -165,7 +151,7 @@ def test_a_substitute_election_cannot_take_a_voters_code(
     def substitute(summary):
         summary["key_ceremony"] = codec.to_wire(substituted)
         summary["signed_roll"] = codec.to_wire(fake_roll)
-        return rehash(summary)
+        return rehashed(summary)
 
     def fake_credentials(answer):
         answer["signed_roll"] = codec.to_wire(fake_roll)
@@ -194,7 +180,7 @@ def test_the_registrar_signs_no_roll_for_a_ceremony_naming_another_registrar(
 
     def renamed(summary):
         summary["key_ceremony"]["committee"]["registrar"] = codec.to_wire(other)
-        return rehash(summary)
+        return rehashed(summary)
 
     with monkeypatch.context() as patch:
         rewrite(patch, f"/elections/{c.id}", renamed)
@@ -256,7 +242,7 @@ def test_the_registrar_signs_one_key_ceremony_per_election(
 
     def substitute(summary):
         summary["key_ceremony"] = codec.to_wire(substituted)
-        return rehash(summary)
+        return rehashed(summary)
 
     with monkeypatch.context() as patch:
         rewrite(patch, f"/elections/{c.id}", substitute)
@@ -287,21 +273,10 @@ def test_another_board_than_the_rooms_is_refused(cli, any_live, tmp_path, monkey
     assert [s for s in posted_shares(live, c.id) if s["purpose"] == "tally"] == []
 
 
-def _blum_prime(bits: int) -> int:
-    while True:
-        x = int(gmpy2.next_prime(secrets.randbits(bits) | (1 << (bits - 1))))
-        if x % 4 == 3 and x.bit_length() == bits:
-            return x
-
-
 @pytest.fixture(scope="module")
 def lopsided() -> tuple[int, int]:
     """A 3072-bit n = (20-bit prime)·(3052-bit prime), both ≡ 3 (mod 4)."""
-    small = _blum_prime(20)
-    while True:
-        big = _blum_prime(3052)
-        if (small * big).bit_length() == 3072 and (big - 1) % small:
-            return small, big
+    return lopsided_primes()
 
 
 def test_lopsided_modulus_is_refused_by_the_server_and_the_voter(
@@ -311,19 +286,10 @@ def test_lopsided_modulus_is_refused_by_the_server_and_the_voter(
     valid modulus proof; it cannot make the factor proofs, so the server
     refuses the key, and a voter's tool refuses it when a server serves it."""
     small, big = lopsided
-    n = small * big
     c = keyed(cli, live, tmp_path)
     summary = live.get(f"/api/elections/{c.id}")
     honest = codec.from_wire(KeyCeremony, summary["key_ceremony"])
-    bad = dataclasses.replace(
-        honest,
-        key=dataclasses.replace(honest.key, n=n),
-        modulus_proof=prove_modulus(small, big, c.id),
-        factor_proofs=tuple(
-            factor._prove(small, big, m.pedersen, [c.id, m.index])
-            for m in honest.committee.trustees
-        ),
-    )
+    bad = lopsided_ceremony(honest, small, big)
     other = c.id + "-x"
     manifest = tmp_path / "manifest-x.toml"
     manifest.write_text((tmp_path / "manifest.toml").read_text().replace(c.id, other))
@@ -339,7 +305,7 @@ def test_lopsided_modulus_is_refused_by_the_server_and_the_voter(
 
     def serve_bad(answer):
         answer["key_ceremony"] = codec.to_wire(bad)
-        return rehash(answer)
+        return rehashed(answer)
 
     with monkeypatch.context() as patch:
         rewrite(patch, f"/elections/{c.id}", serve_bad)
@@ -350,17 +316,9 @@ def test_lopsided_modulus_is_refused_by_the_server_and_the_voter(
 def test_lopsided_ceremony_is_refused_on_publish(server_with_committee, lopsided):
     """The same ceremony posted to an election whose committee is registered:
     the server names the factor proof."""
-    post, ceremony, eid = server_with_committee
+    post, ceremony, _ = server_with_committee
     small, big = lopsided
-    bad = dataclasses.replace(
-        ceremony,
-        key=dataclasses.replace(ceremony.key, n=small * big),
-        modulus_proof=prove_modulus(small, big, eid),
-        factor_proofs=tuple(
-            factor._prove(small, big, m.pedersen, [eid, m.index])
-            for m in ceremony.committee.trustees
-        ),
-    )
+    bad = lopsided_ceremony(ceremony, small, big)
     r = post(bad)
     assert r.status_code == 400 and "factor of n is too small" in r.json()["message"]
     assert post(ceremony).status_code == 200  # the honest one goes in

@@ -11,63 +11,20 @@ sealed, and posts nothing.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import json
-import secrets
 
-import gmpy2
 import pytest
 import requests
 
 from kiemphieu.crypto import codec
 from kiemphieu.crypto.election.ceremony import KeyCeremony
-from kiemphieu.crypto.election.context import ElectionContext
 from kiemphieu.crypto.election.credential import derive_key, new_code
-from kiemphieu.crypto.election.manifest import Manifest
-from kiemphieu.crypto.primitives.paillier import KeyPolicy
-from kiemphieu.crypto.primitives.proofs import factor
-from kiemphieu.crypto.primitives.proofs.modulus import prove_modulus
 
+from ..support.forgeries import lopsided_ceremony, lopsided_primes, rehashed
 from .test_booth import Committee, cheap_kdf, drive, server  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.e2e
-
-
-def rehashed(summary: dict, ceremony: KeyCeremony) -> dict:
-    """The summary with ``ceremony`` and the H_E that goes with it."""
-    out = copy.deepcopy(summary)
-    out["key_ceremony"] = codec.to_wire(ceremony)
-    manifest = codec.from_wire(Manifest, summary["manifest"])
-    out["base_hash"] = ElectionContext(manifest, ceremony, KeyPolicy.TESTING).hash.hex()
-    return out
-
-
-def blum_prime(bits: int) -> int:
-    while True:
-        x = int(gmpy2.next_prime(secrets.randbits(bits) | (1 << (bits - 1))))
-        if x % 4 == 3 and x.bit_length() == bits:
-            return x
-
-
-def lopsided(ceremony: KeyCeremony) -> KeyCeremony:
-    """n = (20-bit prime)·(3052-bit prime): a valid modulus proof, factor
-    proofs made the only way such a dealer can, and the rest unchanged."""
-    small = blum_prime(20)
-    while True:
-        big = blum_prime(3052)
-        if (small * big).bit_length() == 3072 and (big - 1) % small:
-            break
-    eid = ceremony.election_id
-    return dataclasses.replace(
-        ceremony,
-        key=dataclasses.replace(ceremony.key, n=small * big),
-        modulus_proof=prove_modulus(small, big, eid),
-        factor_proofs=tuple(
-            factor._prove(small, big, m.pedersen, [eid, m.index])
-            for m in ceremony.committee.trustees
-        ),
-    )
 
 
 def test_the_booth_refuses_a_bad_key_or_roll(server, artifacts, capsys, monkeypatch, tmp_path):  # noqa: F811
@@ -78,6 +35,7 @@ def test_the_booth_refuses_a_bad_key_or_roll(server, artifacts, capsys, monkeypa
     summary = requests.get(f"{url}/api/elections/{eid}", timeout=10).json()
     credentials = requests.get(f"{url}/api/elections/{eid}/credentials", timeout=10).json()
     ceremony = codec.from_wire(KeyCeremony, summary["key_ceremony"])
+    lopsided = lopsided_ceremony(ceremony, *lopsided_primes())
     members = list(ceremony.committee.trustees)
     members[1] = dataclasses.replace(members[1], name="Người khác")
     renamed = dataclasses.replace(
@@ -88,7 +46,7 @@ def test_the_booth_refuses_a_bad_key_or_roll(server, artifacts, capsys, monkeypa
     cases = [
         ("renamed", {f"/api/elections/{eid}": rehashed(summary, renamed)}, None,
          "stop.cardSignature"),
-        ("lopsided", {f"/api/elections/{eid}": rehashed(summary, lopsided(ceremony))}, None,
+        ("lopsided", {f"/api/elections/{eid}": rehashed(summary, lopsided)}, None,
          "stop.factorProof"),
         ("short-key", {}, "standard", "stop.keyPolicy"),
         ("puppet-roll", {f"/api/elections/{eid}/credentials": padded}, None, "stop.roll"),

@@ -23,6 +23,8 @@ from kiemphieu.crypto.primitives.proofs.pedersen import (
     verify_ring_pedersen,
 )
 
+from ..support.forgeries import lopsided_primes
+
 BINDING = [bytes(range(32))]
 CONTEXT = ["test-election", 1]
 
@@ -160,22 +162,11 @@ def test_honest_prover_refuses_unbalanced_primes(params: RingPedersen) -> None:
         prove_factors(small, big, params, CONTEXT)
 
 
-def _blum_prime(bits: int) -> int:
-    while True:
-        x = int(gmpy2.next_prime(secrets.randbits(bits) | (1 << (bits - 1))))
-        if x % 4 == 3 and x.bit_length() == bits:
-            return x
-
-
 def test_lopsided_3072_bit_modulus_passes_the_old_checks_and_fails_the_new(params) -> None:
     """Issue 10, point 4: n = (20-bit prime)·(3052-bit prime) has a valid
     Paillier–Blum proof and is 3072 bits long, so the old checks let it through;
     anyone factors it by trial division. Its dealer cannot make Π^fac."""
-    small = _blum_prime(20)
-    while True:
-        big = _blum_prime(3052)
-        if (small * big).bit_length() == 3072 and (big - 1) % small != 0:
-            break
+    small, big = lopsided_primes()
     n = small * big
     KeyPolicy.STANDARD.check_bits(n.bit_length())
     verify_modulus(n, prove_modulus(small, big, "lopsided"), "lopsided")  # the old shape passes

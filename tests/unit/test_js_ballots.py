@@ -32,9 +32,8 @@ from kiemphieu.crypto.errors import (
     VerificationError,
 )
 from kiemphieu.crypto.primitives.paillier import KeyPolicy
-from kiemphieu.crypto.primitives.proofs import factor as fc
-from kiemphieu.crypto.primitives.proofs.modulus import prove_modulus
-from kiemphieu.crypto.primitives.threshold import factor_context
+
+from ..support.forgeries import lopsided_ceremony
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "tests" / "js" / "make_ballots.mjs"
@@ -244,7 +243,7 @@ CEREMONY_TAMPERS: dict[str, tuple[Any, str, str]] = {
 }
 
 
-def lopsided_ceremony(held, election_id: str, bits: int = 1024) -> KeyCeremony:
+def unequal_ceremony(held, bits: int = 1024) -> KeyCeremony:
     """The session's ceremony with n = p·q of unequal Blum primes (200 and
     bits − 200 bits), with a valid modulus proof and factor proofs made by a
     cheating dealer: the larger factor is above the proof's bound."""
@@ -259,19 +258,8 @@ def lopsided_ceremony(held, election_id: str, bits: int = 1024) -> KeyCeremony:
     q = blum_prime_after(3 << (bits - 202))
     while gmpy2.gcd(p * q, (p - 1) * (q - 1)) != 1:
         q = blum_prime_after(q)
-    n = p * q
-    assert n.bit_length() == bits
-    proofs = tuple(
-        fc._prove(p, q, m.pedersen, factor_context(election_id, m.index))
-        for m in held.ceremony.committee.trustees
-    )
-    key = dataclasses.replace(held.ceremony.key, n=n)
-    return dataclasses.replace(
-        held.ceremony,
-        key=key,
-        modulus_proof=prove_modulus(p, q, election_id),
-        factor_proofs=proofs,
-    )
+    assert (p * q).bit_length() == bits
+    return lopsided_ceremony(held.ceremony, p, q)
 
 
 @pytest.fixture(scope="module")
@@ -282,7 +270,7 @@ def key_checks(held, election):
         "honest": {"ceremony": honest, "electionId": eid, "policy": "testing"},
         "honest-standard": {"ceremony": honest, "electionId": eid, "policy": "standard"},
         "lopsided": {
-            "ceremony": codec.to_wire(lopsided_ceremony(held, eid)),
+            "ceremony": codec.to_wire(unequal_ceremony(held)),
             "electionId": eid,
             "policy": "testing",
         },

@@ -215,12 +215,13 @@ def resign(doc: TrusteeShares, identity: nacl.signing.SigningKey) -> TrusteeShar
     )
 
 
-def run_node(cases: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def run_node(cases: dict[str, dict[str, Any]], runner: Path = RUNNER) -> dict[str, dict[str, Any]]:
+    """The JSON answers of the Node script ``runner`` to ``cases``."""
     node = shutil.which("node")
     if node is None:
         pytest.fail("node is required for the browser verifier's tests (see the Makefile)")
     done = subprocess.run(
-        [node, str(RUNNER)],
+        [node, str(runner)],
         input=json.dumps(cases).encode(),
         capture_output=True,
         timeout=300,
@@ -573,16 +574,7 @@ def receipt_verdicts(board_setup):
         "other-server": case(b1, key=bytes(nacl.signing.SigningKey(OTHER_SEED).verify_key).hex()),
         "not-a-receipt": case({"type": "ballot", "version": 1}),
     }
-    done = subprocess.run(
-        [shutil.which("node") or "node", str(RECEIPTS)],
-        input=json.dumps(cases).encode(),
-        capture_output=True,
-        timeout=300,
-        check=False,
-        cwd=ROOT,
-    )
-    assert done.returncode == 0, done.stderr.decode(errors="replace")
-    return json.loads(done.stdout)
+    return run_node(cases, RECEIPTS)
 
 
 @pytest.mark.parametrize(
