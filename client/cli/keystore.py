@@ -25,6 +25,7 @@ import base64
 import hashlib
 import json
 import os
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,7 @@ class TrusteeKeys:
 
     @staticmethod
     def generate() -> TrusteeKeys:
-        return TrusteeKeys(nacl.utils.random(32), bytes(nacl.public.PrivateKey.generate()))
+        return TrusteeKeys(secrets.token_bytes(32), secrets.token_bytes(32))
 
     @property
     def identity_public(self) -> bytes:
@@ -97,7 +98,7 @@ def _passphrase_box(passphrase: str, salt: bytes, ops: int, mem: int) -> nacl.se
 
 
 def _lock(secret: bytes, passphrase: str) -> dict[str, Any]:
-    salt = nacl.utils.random(nacl.pwhash.argon2id.SALTBYTES)
+    salt = secrets.token_bytes(nacl.pwhash.argon2id.SALTBYTES)
     box = _passphrase_box(passphrase, salt, OPSLIMIT, MEMLIMIT)
     return {
         "kdf": {"name": "argon2id", "opslimit": OPSLIMIT, "memlimit": MEMLIMIT, "salt": _b64(salt)},

@@ -14,11 +14,10 @@ import argparse
 import csv
 import io
 import json
+import secrets
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-
-import nacl.utils
 
 from kiemphieu.crypto import codec
 from kiemphieu.crypto.election.committee import Registrar, make_registrar
@@ -44,6 +43,7 @@ from .keystore import (
     save_registrar_card,
     save_registrar_key,
 )
+from .minutes_text import grouped_hex
 from .passphrase import ask_passphrase, new_passphrase
 from .private_files import write_files
 from .roll import RollRefused, sign_new_roll
@@ -55,7 +55,7 @@ def init_registrar(path: Path, name: str, passphrase: str) -> Registrar:
     card_file = card_path(path)
     if card_file.exists():
         raise LocalError(f"{card_file} exists; refusing to overwrite it")
-    seed = nacl.utils.random(32)
+    seed = secrets.token_bytes(32)
     card = make_registrar(seed, name)
     try:
         save_registrar_key(path, seed, passphrase)
@@ -245,7 +245,7 @@ def signed_line(signed: SignedRoll) -> str:
     compare with the one the committee read out (``ceremony``, ``trustee check``)."""
     return (
         f"the roll of {signed.count} credentials is signed by the registrar, for the key "
-        f"ceremony with base hash {signed.election.hex()}\n"
+        f"ceremony with base hash\n  {grouped_hex(signed.election)}\n"
         "Compare that base hash with the one the committee read out."
     )
 

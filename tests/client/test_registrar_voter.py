@@ -378,6 +378,8 @@ def test_issued_in_a_draft_and_signed_after_the_key_ceremony(cli, new_election, 
     assert election.live.get(path)["signed_roll"] is None
     r = cli(*sign, "--sheets", first / "credentials.keys", second / "credentials.csv")
     assert r.code == 0 and "roll of 5 credentials is signed" in r.out, r.err
+    h = election.base_hash.hex()
+    assert " ".join(h[i : i + 4] for i in range(0, 64, 4)) in r.out  # to compare by voice
     signed = election.live.get(path)["signed_roll"]
     assert (signed["count"], signed["election"]) == (5, election.base_hash.hex())
     assert election.admin(cli, "open", "--election", election.id).code == 0
