@@ -79,3 +79,13 @@ class RecordError(KiemphieuCryptoError):
 class RecordIntegrityError(VerificationError):
     """A file of an election record differs from the size or SHA-256 that the
     record's index lists for it (docs/record.md §2.1)."""
+
+
+class KeygenAbort(VerificationError):
+    """A distributed key generation stopped (docs/spec.md §12.7); ``accused``
+    names the trustees a check found deviating (empty if none can be named)."""
+
+    def __init__(self, message: str, accused: tuple[int, ...] = ()) -> None:
+        who = f" (trustee {', '.join(map(str, accused))})" if accused else ""
+        super().__init__(f"{message}{who}")
+        self.accused = accused

@@ -24,6 +24,16 @@ def random_below(bound: int) -> int:
     return secrets.randbelow(bound)
 
 
+def random_below_many(bound: int, count: int) -> list[int]:
+    """``count`` integers in [0, bound), each statistically within 2^-128 of
+    uniform: |bound| + 128 bits from one secrets.token_bytes call, reduced."""
+    if bound <= 0 or count < 0:
+        raise ValueError("bound must be positive and count non-negative")
+    width = (bound.bit_length() + 128 + 7) // 8
+    raw = secrets.token_bytes(width * count)
+    return [int.from_bytes(raw[k : k + width], "big") % bound for k in range(0, len(raw), width)]
+
+
 def random_unit(n: int) -> int:
     """Uniform element of Z*_n, i.e. 0 < r < n with gcd(r, n) = 1."""
     while True:

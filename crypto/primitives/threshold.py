@@ -32,6 +32,19 @@ from .transcript import Tag, expand, hash_to_unit
 
 MAX_TRUSTEES = 255
 
+SHARE_EXTRA_BITS = 1280
+"""share_bits(‖n‖) − 3‖n‖: room for the integer shares of a generated key (§12.6)."""
+
+
+MAX_SHARE_BITS = 3 * 4096 + SHARE_EXTRA_BITS
+
+
+def share_bits(n_bits: int) -> int:
+    """The admitted length of a key share s_i for an ‖n‖-bit modulus (spec §4.2):
+    3‖n‖ + 1280 bits. A dealt share is below n²; a generated one (§12.6) is
+    c·S(i) with c < n and S(i) about 2‖n‖ + 700 bits long."""
+    return 3 * n_bits + SHARE_EXTRA_BITS
+
 _SEAL = object()
 
 
@@ -106,10 +119,13 @@ class ThresholdPublicKey:
 
 @dataclass(frozen=True, slots=True)
 class KeyShare:
-    """Trustee i's secret share s_i = f(i) mod n·m (spec §4.2), with the public key."""
+    """Trustee i's secret share s_i (spec §4.2, §12.6), with the public key.
+
+    Dealt: f(i) mod n·m. Generated: c·S(i) over the integers. Either way
+    0 <= s_i < 2^share_bits(‖n‖)."""
 
     index: Annotated[int, SmallInt(1, MAX_TRUSTEES)]
-    s: Annotated[int, BigInt(8192)] = field(repr=False)
+    s: Annotated[int, BigInt(MAX_SHARE_BITS)] = field(repr=False)
     public: ThresholdPublicKey
 
     def __post_init__(self) -> None:
@@ -245,7 +261,7 @@ def check_share(share: KeyShare) -> VerifiedKeyShare:
     """Trustee's check on receipt (spec §4.3): v^(Δ·s_i) = v_i; raises InvalidShare."""
     pk = share.public
     vi = pk.vk(share.index)
-    if not 0 <= share.s < pk.n2:
+    if not 0 <= share.s < 1 << share_bits(pk.n.bit_length()):
         raise InvalidShare(f"key share {share.index}: s out of range")
     if powmod(pk.v, pk.delta * share.s, pk.n2) != vi:
         raise InvalidShare(

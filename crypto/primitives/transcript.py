@@ -53,6 +53,12 @@ class Tag(StrEnum):
     REGISTRAR_CARD = "registrar/card"
     REGISTRAR_ROLL = "registrar/roll"
     CLOSE_ATTESTATION = "trustee/close"
+    KEYGEN_SESSION = "keygen/session"
+    KEYGEN_MESSAGE = "keygen/message"
+    KEYGEN_PRIVATE = "keygen/private"
+    KEYGEN_BIPRIMALITY = "keygen/biprimality"
+    KEYGEN_COMMITMENT = "keygen/commitment"
+    KEYGEN_TEST_RANDOMNESS = "keygen/test-randomness"
 
 
 def _item(x: Item) -> bytes:

@@ -3,8 +3,9 @@
 Statement (Shoup 2000, DJ01): for x = Δ·s_i, log_{c⁴}(c_i²) = log_v(v_i), i.e.
 c_i² = (c⁴)^x and v_i = v^x (mod n²).
 
-Prover: r uniform in [0, 2^B), B = |n²| + |Δ| + 256 (128 bits for the
-challenge, 128 of statistical masking); a = (c⁴)^r, b = v^r;
+Prover: r uniform in [0, 2^B), B = share_bits(‖n‖) + |Δ| + 256 (the longest
+admitted share, spec §4.2, then 128 bits for the challenge and 128 of
+statistical masking); a = (c⁴)^r, b = v^r;
 e = challenge(DECRYPTION_PROOF, context, n, v, v_i, i, c, c_i, a, b) (128 bits);
 z = r + e·x over the integers, never reduced.
 
@@ -31,14 +32,15 @@ from ...errors import InvalidElement, InvalidProof, ParameterError
 from ...schema import BigInt
 from .. import rng
 from ..numbers import is_unit, multi_powmod, powmod
+from ..threshold import share_bits
 from ..transcript import Tag, challenge
 from .batch import weights
 
 MASK_EXTRA_BITS = 256
-"""B − |n²| − |Δ|: 128 challenge bits plus 128 bits of statistical masking."""
+"""B − share_bits(‖n‖) − |Δ|: 128 challenge bits plus 128 bits of statistical masking."""
 
-Z_MAX_BITS = 10240
-"""Upper bound on |z| for any admitted key: 8192 + |255!| (1684) + 257 bits."""
+Z_MAX_BITS = 16384
+"""Upper bound on |z| for any admitted key: share_bits(4096) (13568) + |255!| (1684) + 257 bits."""
 
 _MULTI_EXP_MIN = 4
 """Below this many long-exponent bases, separate gmpy2 powers are as fast as
@@ -77,8 +79,8 @@ class DecryptionStatement:
 
 
 def mask_bits(n: int, delta: int) -> int:
-    """B = |n²| + |Δ| + 256, the bit length of the prover's mask r."""
-    return (n * n).bit_length() + delta.bit_length() + MASK_EXTRA_BITS
+    """B = share_bits(‖n‖) + |Δ| + 256, the bit length of the prover's mask r."""
+    return share_bits(n.bit_length()) + delta.bit_length() + MASK_EXTRA_BITS
 
 
 def decryption_challenge(stmt: DecryptionStatement, context: bytes, a: int, b: int) -> int:

@@ -41,6 +41,13 @@ export const Tag = Object.freeze({
   REGISTRAR_CARD: 'registrar/card',
   REGISTRAR_ROLL: 'registrar/roll',
   CLOSE_ATTESTATION: 'trustee/close',
+  // the trustees' key generation (§12); the booth never hashes these
+  KEYGEN_SESSION: 'keygen/session',
+  KEYGEN_MESSAGE: 'keygen/message',
+  KEYGEN_PRIVATE: 'keygen/private',
+  KEYGEN_BIPRIMALITY: 'keygen/biprimality',
+  KEYGEN_COMMITMENT: 'keygen/commitment',
+  KEYGEN_TEST_RANDOMNESS: 'keygen/test-randomness',
 });
 
 const KNOWN_TAGS = new Set(Object.values(Tag));

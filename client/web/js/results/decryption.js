@@ -6,12 +6,18 @@
 // Statement for trustee i and ciphertext c: log_{c⁴}(c_i²) = log_v(v_i).
 // Proof (a, b, z); e = challenge(decryption-proof, H_E, n, v, v_i, i, c, c_i, a, b);
 // accepted when c, c_i, a, b are units in (0, n²), 0 ≤ z < 2^(R+1) with
-// R = ‖n²‖ + ‖Δ‖ + 256, and ((c⁴)^z)² ≡ (a·(c_i²)^e)², (v^z)² ≡ (b·v_i^e)² (mod n²).
+// R = share_bits(‖n‖) + ‖Δ‖ + 256 with share_bits(b) = 3b + 1280, and ((c⁴)^z)² ≡ (a·(c_i²)^e)², (v^z)² ≡ (b·v_i^e)² (mod n²).
 
 import { bitLength, gcd, isUnit, modInverse, modPow, randomBits } from '../crypto/bigint.js';
 import { Tag, challenge } from '../crypto/transcript.js';
 
 export const MASK_EXTRA_BITS = 256;
+export const SHARE_EXTRA_BITS = 1280;
+
+/** The admitted length of a key share for an ‖n‖-bit modulus (§4.2): 3‖n‖ + 1280. */
+export function shareBits(nBits) {
+  return 3 * nBits + SHARE_EXTRA_BITS;
+}
 const WEIGHT_BITS = 128;
 
 /** A decryption share or a combination that does not hold; `index` names the trustee when known. */
@@ -23,9 +29,9 @@ export class ShareError extends Error {
   }
 }
 
-/** R = ‖n²‖ + ‖Δ‖ + 256, the bit length of the prover's mask (§5.2). */
+/** R = share_bits(‖n‖) + ‖Δ‖ + 256, the bit length of the prover's mask (§5.2). */
 export function maskBits(key) {
-  return bitLength(key.n2) + bitLength(key.delta) + MASK_EXTRA_BITS;
+  return shareBits(bitLength(key.n)) + bitLength(key.delta) + MASK_EXTRA_BITS;
 }
 
 function statement(key, c, share) {

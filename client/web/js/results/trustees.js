@@ -16,7 +16,7 @@ import { ShareError } from './decryption.js';
 export const PURPOSES = ['test', 'tally'];
 export const MAX_CIPHERTEXTS = 64;
 const ZERO_SIGNATURE = '00'.repeat(64);
-const Z_MAX_BITS = 10240;
+const Z_MAX_BITS = 16384;
 
 const TRUSTEE_KEYS = ['index', 'name', 'role', 'identity_key', 'encryption_key', 'pedersen', 'signature'];
 
