@@ -45,6 +45,7 @@ def share_bits(n_bits: int) -> int:
     c·S(i) with c < n and S(i) about 2‖n‖ + 700 bits long."""
     return 3 * n_bits + SHARE_EXTRA_BITS
 
+
 _SEAL = object()
 
 
