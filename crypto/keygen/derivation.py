@@ -122,9 +122,10 @@ def commit(coefficients: Sequence[int], v: int, n2: int) -> list[int]:
 
 def check_point(commitments: Sequence[int], index: int, share: int, v: int, n2: int) -> bool:
     """v^σ ≡ Π_m C_m^(index^m) (mod n²): σ is on the committed polynomial."""
-    rhs = 1
-    for m, c in enumerate(commitments):
-        rhs = rhs * powmod(c, index**m, n2) % n2
+    rhs, power = 1, 1
+    for c in commitments:
+        rhs = rhs * powmod(c, power, n2) % n2
+        power *= index
     return powmod(v, share, n2) == rhs
 
 
@@ -136,8 +137,10 @@ def verification_keys(
     for k in params.parties:
         w = 1
         for j in sorted(commitments):
-            for m, cm in enumerate(commitments[j]):
-                w = w * powmod(cm, k**m, n2) % n2
+            power = 1
+            for cm in commitments[j]:
+                w = w * powmod(cm, power, n2) % n2
+                power *= k
         out.append(powmod(w, params.delta * c, n2))
     return tuple(out)
 

@@ -59,15 +59,21 @@ def commitment(session: bytes, label: str, sender: int, opening: bytes) -> bytes
     return digest(Tag.KEYGEN_COMMITMENT, session, label, sender, opening)
 
 
-def message_digest(route: Route, broadcast: bytes, sealed: Mapping[int, bytes]) -> bytes:
-    """What a round message's signature covers."""
-    letters: list[Item] = [[j, hashlib.sha256(sealed[j]).digest()] for j in sorted(sealed)]
+def letter_hashes(sealed: Mapping[int, bytes]) -> dict[int, bytes]:
+    """SHA-256 of each sealed letter, by recipient: what a round signature covers."""
+    return {j: hashlib.sha256(letter).digest() for j, letter in sealed.items()}
+
+
+def message_digest(route: Route, broadcast: bytes, hashes: Mapping[int, bytes]) -> bytes:
+    """What a round message's signature covers (§12.7): the broadcast and, by
+    recipient, the SHA-256 of each sealed letter."""
+    letters: list[Item] = [[j, hashes[j]] for j in sorted(hashes)]
     return digest(Tag.KEYGEN_MESSAGE, route.session, route.label, route.sender, broadcast, letters)
 
 
-def sign_message(seed: bytes, route: Route, broadcast: bytes, sealed: Mapping[int, bytes]) -> bytes:
+def sign_message(seed: bytes, route: Route, broadcast: bytes, hashes: Mapping[int, bytes]) -> bytes:
     """The sender's signature on its round message."""
-    return nacl.signing.SigningKey(seed).sign(message_digest(route, broadcast, sealed)).signature
+    return nacl.signing.SigningKey(seed).sign(message_digest(route, broadcast, hashes)).signature
 
 
 def verify_message(
@@ -75,10 +81,10 @@ def verify_message(
     signature: bytes,
     route: Route,
     broadcast: bytes,
-    sealed: Mapping[int, bytes],
+    hashes: Mapping[int, bytes],
 ) -> None:
     """Raise InvalidSignature unless ``identity_key`` signed this round message."""
-    msg = message_digest(route, broadcast, sealed)
+    msg = message_digest(route, broadcast, hashes)
     _verify(identity_key, signature, msg, f"round {route.label} message of trustee {route.sender}")
 
 

@@ -13,12 +13,27 @@ from collections.abc import Mapping
 from ..errors import DecodeError, InvalidSignature, KeygenAbort
 from ..primitives import rng
 from ..primitives.numbers import is_unit
-from ..primitives.threshold import KeyShare, ThresholdPublicKey, check_share, derive_v
+from ..primitives.threshold import (
+    KeyShare,
+    ThresholdPublicKey,
+    check_share,
+    derive_v,
+    share_bits,
+)
 from . import derivation as dv
 from .envelope import Route, open_letter
 from .messages import Incoming
 from .parameters import KeygenParameters
-from .sharing import pack, pack_signed, share_int, unpack, unpack_signed, width_of, zero_sharing_int
+from .sharing import (
+    evaluate,
+    pack,
+    pack_signed,
+    share_int,
+    unpack,
+    unpack_signed,
+    width_of,
+    zero_sharing_int,
+)
 
 
 class KeyDerivation:
@@ -60,7 +75,8 @@ class KeyDerivation:
         return max(b.beta_share, b.phi_share, b.zero_share).bit_length()
 
     def first(self) -> tuple[bytes, dict[int, bytes]]:
-        """key/share: integer shares of β_i, φ_i (degree t − 1) and of a zero (2t − 2)."""
+        """key/share: announce n (every trustee MUST announce the same) and send
+        integer shares of β_i, φ_i (degree t − 1) and of a zero (2t − 2)."""
         p, b = self.params, self.bounds
         parties = list(p.parties)
         beta = share_int(dv.draw_beta(b), p.t - 1, parties, b.beta, b.beta_coefficient_bits)
@@ -68,6 +84,7 @@ class KeyDerivation:
         zero = zero_sharing_int(2 * p.t - 2, parties, b.zero_coefficient_bits)
         self._phi = 0
         width = width_of(self._triple_bits())
+        announced = pack([self.n], width_of(p.bits))
         out = {}
         for pos, j in enumerate(parties):
             triple = [beta[pos], phi[pos], zero[pos]]
@@ -75,12 +92,16 @@ class KeyDerivation:
                 self._own = triple
             else:
                 out[j] = pack_signed(triple, width)
-        return b"", out
+        return announced, out
 
     def second(self, incoming: Incoming) -> tuple[bytes, dict[int, bytes]]:
         """key/open: publish y_j and the commitments C_j; send σ_{j→k}."""
         p, b = self.params, self.bounds
         bits = self._triple_bits()
+        announced = pack([self.n], width_of(p.bits))
+        for j, data in incoming.broadcasts.items():
+            if data != announced:
+                raise KeygenAbort("key/share: another modulus was announced", (j,))
         total = list(self._own)
         for j, data in incoming.private.items():
             try:
@@ -94,7 +115,7 @@ class KeyDerivation:
         y = dv.masked(a, self.n, b)
         coefficients = [a] + [b.a + rng.random_bits(b.a_coefficient_bits) for _ in range(p.t - 1)]
         commitments = dv.commit(coefficients, self.v, self.n2)
-        shares = {j: sum(c * j**m for m, c in enumerate(coefficients)) for j in p.parties}
+        shares = {j: evaluate(coefficients, j) for j in p.parties}
         del a, coefficients
         self._sigma = {self.index: shares[self.index]}
         self._commitments = {self.index: commitments}
@@ -105,8 +126,8 @@ class KeyDerivation:
         return broadcast, {j: pack([shares[j]], sw) for j in self._others}
 
     def _y_bits(self) -> int:
-        b = self.bounds
-        return (b.a + (1 << self.params.bits) * (b.mask_low + (1 << b.mask_bits))).bit_length()
+        """y_j travels in share_bits(‖n‖) bits (§12.8: a verifier needs no bounds)."""
+        return share_bits(self.params.bits)
 
     def third(self, incoming: Incoming) -> bytes:
         """key/confirm: check every σ_{j→k} against C_j; accuse with the letter as evidence."""

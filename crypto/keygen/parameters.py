@@ -49,6 +49,11 @@ def _primes_between(lo: int, hi: int) -> list[int]:
     return out
 
 
+def primorial_below(bound: int) -> gmpy2.mpz:
+    """The product of the primes below ``bound`` (trial division by one gcd)."""
+    return gmpy2.mpz(math.prod(_primes_between(1, bound - 1)))
+
+
 @dataclass(frozen=True, slots=True)
 class KeygenParameters:
     """(bits, t, ℓ) and what follows from them (docs/spec.md §12.1)."""
@@ -87,7 +92,7 @@ class KeygenParameters:
             x = int(gmpy2.next_prime(x))
         offset = -(-3 * quarter // (4 * m)) * 4 * m
         spread = ((1 << h) - offset) // (4 * m * self.l) - 1
-        primorial = gmpy2.mpz(math.prod(_primes_between(1, TRIAL_DIVISION_BOUND)))
+        primorial = primorial_below(TRIAL_DIVISION_BOUND)
         set_ = object.__setattr__
         set_(self, "h", h)
         set_(self, "m", m)

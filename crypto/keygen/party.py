@@ -55,6 +55,9 @@ class Scratch:
         return "Scratch(…)"
 
 
+PRIVATE_ONLY = frozenset({"product"} | {f"sieve-{k}" for k in range(100)})
+BROADCAST_ONLY = frozenset({"open", "filter", "commit", "reveal", "key/confirm"})
+
 Step = Callable[[Incoming], "Outgoing | KeygenResult"]
 
 
@@ -118,6 +121,13 @@ class KeygenParty:
         expected = set(self._others)
         if set(incoming.broadcasts) != expected or set(incoming.private) != expected:
             raise ParameterError(f"round {incoming.label}: need one message from each trustee")
+        label = incoming.label
+        kind = label if label.startswith("key/") else label.rsplit("/", 1)[1]
+        for j in self._others:
+            if incoming.broadcasts[j] and kind in PRIVATE_ONLY:
+                raise KeygenAbort(f"{incoming.label}: a broadcast in a private round", (j,))
+            if incoming.private[j] and kind in BROADCAST_ONLY:
+                raise KeygenAbort(f"{incoming.label}: a letter in a broadcast round", (j,))
         return self._step(incoming)
 
     def statistics(self) -> KeygenStatistics:

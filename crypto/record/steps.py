@@ -17,6 +17,7 @@ from ..election.ceremony import (
     KeyCeremony,
     VerifiedKeyCeremony,
     check_factor_proofs,
+    check_modulus,
     check_test_decryption,
     check_test_values,
     verify_key_ceremony,
@@ -30,7 +31,6 @@ from ..election.trustee import SharePurpose, TrusteeShares, verify_shares
 from ..errors import InvalidSignature, KiemphieuCryptoError
 from ..primitives.combination import DecryptionShare, VerifiedDecryptionShare, combine
 from ..primitives.paillier import KeyPolicy
-from ..primitives.proofs.modulus import verify_modulus
 from ..primitives.threshold import check_verification_keys
 from . import committee as committee_steps
 from .archive import COUNTS, FIXED_NAMES, MINUTES, RESULT, RecordArchive, verify_index_signature
@@ -95,7 +95,7 @@ def check_ceremony(
     key = ceremony.key
     parts: list[tuple[str, Callable[[], None]]] = [
         ("parameters", lambda: policy.check_bits(key.n.bit_length())),
-        ("parameters", lambda: verify_modulus(key.n, ceremony.modulus_proof, ceremony.election_id)),
+        ("parameters", lambda: check_modulus(ceremony)),
         ("parameters", lambda: check_factor_proofs(ceremony)),
         ("verification-keys", lambda: check_verification_keys(key, election_id=election_id)),
         ("verification-keys", lambda: check_test_values(ceremony)),

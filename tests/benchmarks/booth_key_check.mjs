@@ -1,12 +1,13 @@
 // The booth's key check (client/web/js/crypto/ceremony.js, docs/spec.md §6.3,
-// §6.5, §8.10) timed in node, step by step, on a real key ceremony.
+// §6.5, §8.10, §12.8) timed in node, step by step, on a real key ceremony.
 //
 //   node tests/benchmarks/booth_key_check.mjs CEREMONY.json [--policy standard] [--repeat 3] [--worker] [--json]
 //
-// CEREMONY.json is a `key-ceremony` v2 document in wire form (or a GET
+// CEREMONY.json is a `key-ceremony` v3 document in wire form (or a GET
 // /api/elections/<id> reply holding one in `key_ceremony`); make a 3072-bit
 // one with the Python package (tests/support/committee.py shows how: cards
-// with make_ring_pedersen(2048, …), deal(…, 3072, …, verifiers=…), publish).
+// with make_ring_pedersen(2048, …), deal(…, 3072, …, verifiers=…), publish;
+// or a generated key: tests/vectors/make_keygen_ceremony.py, publish_generated).
 // Each step's time is the median of --repeat runs on this thread; the first
 // run (module and table warm-up, the Ed25519 precomputation) is reported
 // apart. With --worker the whole check also runs once in keycheck-worker.js
@@ -18,7 +19,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bitLength, hexToBigInt } from '../../client/web/js/crypto/bigint.js';
-import { STEPS, checkKeyCeremony } from '../../client/web/js/crypto/ceremony.js';
+import { checkKeyCeremony, stepsOf } from '../../client/web/js/crypto/ceremony.js';
 import { KeyCheck } from '../../client/web/js/crypto/keycheck.js';
 import { ROOT } from '../js/vectors.mjs';
 import { ThreadWorker } from '../js/webworker.mjs';
@@ -37,6 +38,7 @@ if (!Number.isInteger(repeat) || repeat < 1) throw new RangeError('--repeat take
 const loaded = JSON.parse(readFileSync(file, 'utf8'));
 const ceremony = loaded.type === 'key-ceremony' ? loaded : loaded.key_ceremony;
 const electionId = ceremony.election_id;
+const STEPS = stepsOf(ceremony);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function timed() {
@@ -64,6 +66,7 @@ const report = {
   n_bits: bitLength(hexToBigInt(ceremony.key.n)),
   n_hat_bits: ceremony.committee.trustees.map((t) => bitLength(hexToBigInt(t.pedersen.n_hat))),
   trustees: ceremony.committee.trustees.length,
+  generation: ceremony.generation,
   repeat,
   node: process.version,
   loadavg: loadavg().map((x) => Number(x.toFixed(2))),

@@ -3,8 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  bigIntToBytes, bigIntToHex, bitLength, bytesToBigInt, gcd, hexToBigInt, hexToBytes, isUnit,
-  modInverse, modPow, randomBelow, randomBits, randomUnit,
+  bigIntToBytes, bigIntToHex, bitLength, bytesToBigInt, gcd, hexToBigInt, hexToBytes, integerRoot, isPerfectPower,
+  isUnit, modInverse, modPow, randomBelow, randomBits, randomUnit,
 } from '../../client/web/js/crypto/bigint.js';
 import { canonicalBytes, canonicalString, compareCodePoints } from '../../client/web/js/crypto/canonical.js';
 import { vector } from './vectors.mjs';
@@ -64,6 +64,25 @@ test('bytes, hex and bit lengths', () => {
   assert.deepEqual(hexToBytes('00ff'), new Uint8Array([0, 255]));
   for (const bad of ['0', 'FF', 'zz']) assert.throws(() => hexToBytes(bad), RangeError, bad);
   assert.throws(() => hexToBytes('00', 2), /expected 2 bytes/);
+});
+
+test('integer roots and perfect powers (the form of a generated modulus, §12.8)', () => {
+  for (const [x, k, root] of [[0n, 2, 0n], [1n, 5, 1n], [26n, 3, 2n], [27n, 3, 3n], [28n, 3, 3n], [99n, 2, 9n], [100n, 2, 10n], [(1n << 4096n) - 1n, 4096, 1n]]) {
+    assert.equal(integerRoot(x, k), root, `${x} ${k}`);
+  }
+  const r = randomBits(300) | 1n;
+  for (const k of [2, 3, 5, 6, 35]) {
+    assert.equal(integerRoot(r ** BigInt(k), k), r);
+    assert.equal(integerRoot(r ** BigInt(k) - 1n, k), r - 1n);
+    assert.equal(isPerfectPower(r ** BigInt(k)), true);
+  }
+  assert.deepEqual([2n, 3n, 4n, 8n, 9n, 10n, 1n << 99n, 3n ** 41n].map((x) => isPerfectPower(x)), [false, false, true, true, true, false, true, true]);
+  const n = hexToBigInt(vector('threshold.json').key_ceremony.key.n);
+  assert.equal(isPerfectPower(n), false);
+  assert.equal(isPerfectPower(n, 17), false);
+  const p = 65537n; // the least root a modulus without prime factors below 2^16 can have
+  assert.equal(isPerfectPower(p ** 31n, 17), true);
+  assert.equal(isPerfectPower(p * (p + 2n), 17), false);
 });
 
 test('randomness stays in range and varies', () => {

@@ -228,7 +228,8 @@ test('a changed test ciphertext or plaintext is refused', async () => {
 
 test('a malformed document is refused by the form step, naming the field', async () => {
   const cases = [
-    [(w) => { w.version = 1; }, /key-ceremony document of version 2/],
+    [(w) => { w.version = 2; }, /key-ceremony document of version 3/],
+    [(w) => { w.generation = null; }, /generation: expected one of dealer, committee/],
     [(w) => { w.extra = 1; }, /expected exactly the fields/],
     [(w) => { delete w.factor_proofs; }, /expected exactly the fields/],
     [(w) => { w.committee.trustees[0].version = 1; }, /trustees\[0\]: expected a trustee document of version 2/],

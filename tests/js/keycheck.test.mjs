@@ -9,16 +9,18 @@ import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 
 import { bigIntToHex, bytesToHex, hexToBigInt } from '../../client/web/js/crypto/bigint.js';
-import { STEPS } from '../../client/web/js/crypto/ceremony.js';
+import { GENERATED_STEPS, STEPS } from '../../client/web/js/crypto/ceremony.js';
 import { baseHash } from '../../client/web/js/crypto/election.js';
 import * as booth from '../../client/web/js/crypto/index.js';
 import {
-  CardSignatureError, FactorProofError, KeyPolicyError, RegistrarSignatureError, RollError, refusalData, refusalFrom,
+  CardSignatureError, FactorProofError, KeyGenerationError, KeyPolicyError, RegistrarSignatureError, RollError, refusalData,
+  refusalFrom,
 } from '../../client/web/js/crypto/refusals.js';
 import { ROOT, summaryOf, vector } from './vectors.mjs';
 import { ThreadWorker } from './webworker.mjs';
 
 const B = vector('ballot.json');
+const KEYGEN = vector('keygen.json');
 const WORKER = pathToFileURL(join(ROOT, 'client', 'web', 'js', 'crypto', 'keycheck-worker.js'));
 
 /** A summary whose ceremony is changed by `change` (H_E recomputed, as a lying server would). */
@@ -54,6 +56,25 @@ test('the worker checks the honest ceremony, step by step', async () => {
   assert.deepEqual(steps, STEPS);
   assert.equal(check.passed, true);
   assert.equal(spawned.length, 1);
+});
+
+test('the worker checks a key the committee generated, with its own steps', async () => {
+  const election = await booth.openElection(summaryOf(KEYGEN));
+  assert.equal(election.hashHex, KEYGEN.base_hash);
+  const { spawn } = spawner();
+  const check = booth.startKeyCheck(election, { policy: 'testing', workerUrl: WORKER, spawn });
+  const steps = [];
+  check.onstep = (p) => steps.push(p.step);
+  const outcome = await check.done;
+  assert.equal(outcome.runner, 'worker');
+  assert.deepEqual(steps, GENERATED_STEPS);
+  assert.deepEqual(Object.keys(outcome.timings), GENERATED_STEPS);
+  const summary = summaryOf(KEYGEN);
+  const entry = summary.key_ceremony.transcript.entries[2];
+  entry.salt = entry.salt.replace(/^../, (b) => (b === '00' ? '01' : '00'));
+  summary.base_hash = bytesToHex(baseHash(summary.manifest, summary.key_ceremony));
+  const forged = booth.startKeyCheck(await booth.openElection(summary), { policy: 'testing', workerUrl: WORKER, spawn });
+  await assert.rejects(forged.done, (e) => e instanceof KeyGenerationError && e.trustee === 3 && e.check === 'generation');
 });
 
 test('a refusal comes back from the worker as its own class', async () => {
@@ -115,7 +136,10 @@ test('the worker refuses a request that is not a key check', async () => {
 });
 
 test('refusals survive the trip as plain data', () => {
-  for (const error of [new FactorProofError(3, 'x'), new CardSignatureError(2, 'y'), new RollError('count', 'z'), new KeyPolicyError('w')]) {
+  for (const error of [
+    new FactorProofError(3, 'x'), new CardSignatureError(2, 'y'), new RollError('count', 'z'), new KeyPolicyError('w'),
+    new KeyGenerationError(4, 'v'), new KeyGenerationError(null, 'u'),
+  ]) {
     const back = refusalFrom(structuredClone(refusalData(error)));
     assert.equal(back.constructor, error.constructor);
     assert.deepEqual([back.message, back.check, back.trustee, back.member, back.reason], [error.message, error.check, error.trustee, error.member, error.reason]);

@@ -9,15 +9,16 @@ import { test } from 'node:test';
 import { hexToBigInt, hexToBytes } from '../../client/web/js/crypto/bigint.js';
 import { combine, lagrangeAtZero, verifyShares } from '../../client/web/js/results/decryption.js';
 import { baseHash } from '../../client/web/js/crypto/election.js';
-import { readKey, readManifest } from '../../client/web/js/results/election.js';
+import { readElection, readKey, readManifest } from '../../client/web/js/results/election.js';
 import { computeResult, percent, TallyError } from '../../client/web/js/results/index.js';
 import { layout, pack, readTally, unpack } from '../../client/web/js/results/tally.js';
-import { vector } from './vectors.mjs';
+import { summaryOf, vector } from './vectors.mjs';
 
 const THRESHOLD = vector('threshold.json');
 const TALLY = vector('tally.json');
 const BALLOT = vector('ballot.json');
 const RESULT = vector('result.json');
+const KEYGEN = vector('keygen.json');
 
 function share(wire) {
   return {
@@ -75,6 +76,36 @@ test('combinations of two t-subsets give the test plaintext', () => {
   assert.throws(() => combine(key, c, shares.slice(0, 2)), /need 3 shares/);
   assert.throws(() => combine(key, c + 1n, shares), /another ciphertext/);
   assert.throws(() => lagrangeAtZero([1, 1, 2], key.delta), /repeated/);
+});
+
+test('keygen.json: a generated key (p, q not safe primes) decrypts its test ciphertext', () => {
+  const key = readKey(KEYGEN.key_ceremony.key, 'key');
+  const c = hexToBigInt(KEYGEN.test_ciphertext);
+  const context = hexToBytes(KEYGEN.base_hash);
+  const items = KEYGEN.decryption_shares.map((d) => ({ c, share: share(d.share) }));
+  const { shares, bad } = verifyShares(key, items, context);
+  assert.deepEqual(bad, []);
+  for (const combo of KEYGEN.combinations) {
+    assert.equal(combine(key, c, combo.trustees.map((i) => shares[i - 1])), hexToBigInt(KEYGEN.test_plaintext));
+  }
+  items[1].share.proof.z ^= 2n;
+  assert.deepEqual(verifyShares(key, items, context).bad.map((b) => b.index), [2]);
+});
+
+test('the results page reads a key ceremony of either generation', () => {
+  const generated = readElection(summaryOf(KEYGEN));
+  assert.equal(generated.generation, 'committee');
+  assert.equal(Buffer.from(generated.hash).toString('hex'), KEYGEN.base_hash);
+  assert.equal(readElection(summaryOf(BALLOT)).generation, 'dealer');
+  const unknown = summaryOf(KEYGEN);
+  unknown.key_ceremony.generation = 'trusted';
+  assert.throws(() => readElection(unknown), /summary\.key_ceremony\.generation: expected one of dealer, committee/);
+  const old = summaryOf(BALLOT);
+  old.key_ceremony.version = 2;
+  assert.throws(() => readElection(old), /this verifier reads version 3/);
+  delete old.key_ceremony.transcript;
+  old.key_ceremony.version = 3;
+  assert.throws(() => readElection(old), /missing key "transcript"/);
 });
 
 test('λ coefficients are exact integers that interpolate at 0', () => {

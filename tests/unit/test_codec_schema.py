@@ -131,8 +131,10 @@ REFUSALS: dict[type, list[Mutation]] = {
         _set("test_plaintext", "f" * 1025),
         _set("committee.trustees[0].signature", "00" * 63),
         _set("committee.registrar.version", 2),
-        _set("factor_proofs", []),
+        _set("factor_proofs", None),
         _set("factor_proofs[0].z1", "-1"),
+        _set("generation", "trusted"),
+        _set("transcript", []),
     ],
     Receipt: [
         _set("position", -1),

@@ -1,7 +1,8 @@
 """Ballots and audits made by the browser booth's JavaScript (client/web/js/crypto)
 verify with the Python verifier (docs/spec.md §8.6, §8.11); and the booth's
-key check (§6.3, §6.5, §8.10, §8.12) agrees with the Python one on the
-session's key ceremony, on tampered copies of it and on a lopsided modulus.
+key check (§6.3, §6.5, §8.10, §8.12, §12.8) agrees with the Python one on the
+session's key ceremony, on tampered copies of it, on a lopsided modulus, and
+on the committee-generated key of tests/vectors/keygen.json and tampered copies.
 
 Node is required: the Makefile installs it, so a missing node fails here
 instead of skipping.
@@ -38,6 +39,10 @@ from ..support.forgeries import lopsided_ceremony
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "tests" / "js" / "make_ballots.mjs"
 KEYCHECK = ROOT / "tests" / "js" / "keycheck-cli.mjs"
+KEYGEN = json.loads((ROOT / "tests" / "vectors" / "keygen.json").read_text("utf-8"))
+DEALT = json.loads((ROOT / "tests" / "vectors" / "threshold.json").read_text("utf-8"))[
+    "key_ceremony"
+]
 
 SELECTIONS = [
     [[0, 1, 2, None, 0], 1, [0, 3]],
@@ -243,6 +248,60 @@ CEREMONY_TAMPERS: dict[str, tuple[Any, str, str]] = {
 }
 
 
+def _entry(index: int, field: str, change: Any):
+    """Change field ``field`` of trustee ``index``'s transcript entry."""
+    return _tamper(("transcript", "entries", index - 1, field), change)
+
+
+def _first(change: Any):
+    return lambda values: [change(values[0]), *values[1:]]
+
+
+GENERATED_TAMPERS: dict[str, tuple[Any, str, str]] = {
+    # name: (tamper of keygen.json's wire ceremony, the JS refusal's class, its step)
+    "generated-biprimality": (
+        _entry(2, "biprimality", _first(_flip)),
+        "KeyGenerationError",
+        "generation",
+    ),
+    "generated-y": (_entry(4, "y", _flip), "KeyGenerationError", "generation"),
+    "generated-commitment": (
+        _entry(3, "commitment", lambda v: v[:-2] + f"{int(v[-2:], 16) ^ 1:02x}"),
+        "KeyGenerationError",
+        "generation",
+    ),
+    "generated-swapped-signature": (
+        lambda w: w["transcript"]["entries"][1].update(
+            open_signature=w["transcript"]["entries"][0]["open_signature"]
+        ),
+        "KeyGenerationError",
+        "generation",
+    ),
+    "generated-modulus-proof": (
+        lambda w: w.update(modulus_proof=DEALT["modulus_proof"]),
+        "CeremonyFormError",
+        "form",
+    ),
+    "generated-test-ciphertext": (
+        lambda w: w.update(
+            test_ciphertext=format(
+                int(w["test_ciphertext"], 16)
+                * (1 + int(w["key"]["n"], 16))
+                % int(w["key"]["n"], 16) ** 2,
+                "x",
+            )
+        ),
+        "TestCiphertextError",
+        "test-ciphertext",
+    ),
+    "generated-verification-key": (
+        _tamper(("key", "vks", 4), _flip),
+        "VerificationKeyError",
+        "verification-keys",
+    ),
+}
+
+
 def unequal_ceremony(held, bits: int = 1024) -> KeyCeremony:
     """The session's ceremony with n = p·q of unequal Blum primes (200 and
     bits − 200 bits), with a valid modulus proof and factor proofs made by a
@@ -279,6 +338,19 @@ def key_checks(held, election):
         wire = copy.deepcopy(honest)
         tamper(wire)
         cases[name] = {"ceremony": wire, "electionId": eid, "policy": "testing"}
+    dealt_with_transcript = copy.deepcopy(honest)
+    dealt_with_transcript["transcript"] = KEYGEN["key_ceremony"]["transcript"]
+    cases["dealt-with-transcript"] = {
+        "ceremony": dealt_with_transcript,
+        "electionId": eid,
+        "policy": "testing",
+    }
+    generated = {"electionId": KEYGEN["election_id"], "policy": "testing"}
+    cases["generated"] = {"ceremony": KEYGEN["key_ceremony"], **generated}
+    for name, (tamper, _, _) in GENERATED_TAMPERS.items():
+        wire = copy.deepcopy(KEYGEN["key_ceremony"])
+        tamper(wire)
+        cases[name] = {"ceremony": wire, **generated}
     return cases, run_node(KEYCHECK, cases)
 
 
@@ -302,10 +374,42 @@ def test_a_lopsided_modulus_passes_the_modulus_proof_but_not_the_factor_proofs(
         verify_key_ceremony(ceremony, KeyPolicy.TESTING)
 
 
-@pytest.mark.parametrize("name", sorted(CEREMONY_TAMPERS))
+def test_the_generated_key_passes_the_js_and_python_key_checks(key_checks):
+    cases, verdicts = key_checks
+    assert verdicts["generated"] == {
+        "ok": True,
+        "steps": [
+            "form",
+            "key-policy",
+            "committee",
+            "signatures",
+            "generation",
+            "verification-keys",
+            "test-ciphertext",
+        ],
+    }
+    verify_key_ceremony(
+        codec.from_wire(KeyCeremony, cases["generated"]["ceremony"]), KeyPolicy.TESTING
+    )
+
+
+def test_a_dealt_key_with_a_transcript_is_refused_by_js_and_python(key_checks):
+    cases, verdicts = key_checks
+    verdict = verdicts["dealt-with-transcript"]
+    assert (verdict["ok"], verdict["name"], verdict["check"]) == (
+        False,
+        "CeremonyFormError",
+        "form",
+    )
+    ceremony = codec.from_wire(KeyCeremony, cases["dealt-with-transcript"]["ceremony"])
+    with pytest.raises(InvalidProof, match="no generation transcript"):
+        verify_key_ceremony(ceremony, KeyPolicy.TESTING)
+
+
+@pytest.mark.parametrize("name", sorted(CEREMONY_TAMPERS) + sorted(GENERATED_TAMPERS))
 def test_a_tampered_ceremony_is_refused_by_js_and_python(key_checks, name):
     cases, verdicts = key_checks
-    _, kind, step = CEREMONY_TAMPERS[name]
+    _, kind, step = {**CEREMONY_TAMPERS, **GENERATED_TAMPERS}[name]
     verdict = verdicts[name]
     assert (verdict["ok"], verdict["name"], verdict["check"]) == (False, kind, step), verdict
     ceremony = codec.from_wire(KeyCeremony, cases[name]["ceremony"])

@@ -261,3 +261,14 @@ def test_parameters_sieve_only_primes_above_l_and_keep_p_in_its_window(bits: int
     assert params.field_prime > 1 << bits
     repr_ = repr(params)
     assert str(params.m) not in repr_
+
+
+def test_a_letter_in_a_broadcast_round_names_its_sender() -> None:
+    def tamper(label: str, sender: int, out: Outgoing) -> Outgoing:
+        if label == "a0/open" and sender == 2:
+            return _replace(out, to3=b"unexpected")
+        return out
+
+    with pytest.raises(KeygenAbort, match="a letter in a broadcast round") as info:
+        _run_with(tamper)
+    assert info.value.accused == (2,)

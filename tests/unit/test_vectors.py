@@ -32,11 +32,20 @@ from kiemphieu.crypto import SPEC_VERSION, codec
 from kiemphieu.crypto.election import ballot as bl
 from kiemphieu.crypto.election import credential as cr
 from kiemphieu.crypto.election import tally as tl
-from kiemphieu.crypto.election.ceremony import KeyCeremony, ceremony_hash, verify_key_ceremony
+from kiemphieu.crypto.election.ceremony import (
+    Generation,
+    KeyCeremony,
+    ceremony_hash,
+    check_test_decryption,
+    derive_test_randomness,
+    verify_key_ceremony,
+)
 from kiemphieu.crypto.election.context import ElectionContext, manifest_hash
 from kiemphieu.crypto.election.manifest import Manifest, QuestionKind
 from kiemphieu.crypto.election.result import compute_result
 from kiemphieu.crypto.errors import InvalidSignature, VerificationError
+from kiemphieu.crypto.keygen.envelope import Route, commitment, message_digest, session_hash
+from kiemphieu.crypto.keygen.evidence import open_broadcast, reveal_broadcast
 from kiemphieu.crypto.primitives.combination import (
     DecryptionShare,
     batch_verify_decryption_shares,
@@ -860,6 +869,112 @@ def test_result_flag_and_quorum_tampered():
             flags.append("low-two-thirds")
         with pytest.raises(Mismatch):
             check_result_case(dropped)
+
+
+# --- 2. keygen.json: a key the committee generated -------------------------------------
+
+KEYGEN = _load("keygen.json")
+
+
+def test_keygen_ceremony_verifies_from_its_json():
+    data = doc("keygen.json")
+    ceremony = codec.from_wire(KeyCeremony, data["key_ceremony"])
+    assert ceremony.generation is Generation.COMMITTEE
+    assert ceremony.modulus_proof is None and ceremony.factor_proofs == ()
+    assert ceremony.committee == codec.from_wire(KeyCeremony, BALLOT["key_ceremony"]).committee
+    verified = verify_key_ceremony(ceremony, KeyPolicy.TESTING)
+    assert ceremony_hash(ceremony).hex() == data["key_ceremony_hash"]
+    ctx = ElectionContext(codec.from_wire(Manifest, data["manifest"]), ceremony, KeyPolicy.TESTING)
+    assert ctx.hash.hex() == data["base_hash"]
+    pk, c = ceremony.key, ceremony.test_ciphertext
+    assert h(data["test_randomness"]) == derive_test_randomness(data["election_id"], pk.n)
+    assert pk.public_key.encrypt(ceremony.test_plaintext, h(data["test_randomness"])) == c
+    assert (h(data["test_plaintext"]), h(data["test_ciphertext"])) == (ceremony.test_plaintext, c)
+    posted = [codec.from_wire(DecryptionShare, d["share"]) for d in data["decryption_shares"]]
+    by_index = {v.index: v for v in check_test_decryption(verified, posted, ctx.hash)}
+    for combo in data["combinations"]:
+        chosen = [by_index[i] for i in combo["trustees"]]
+        assert combine(pk, c, chosen) == h(combo["plaintext"]) == ceremony.test_plaintext
+    for s, d in zip(data["test_only_key_shares"], data["decryption_shares"], strict=True):
+        share = check_share(KeyShare(s["index"], h(s["s"]), pk))
+        assert decryption_share(share, c, ctx.hash, r=h(d["r"])) == by_index[s["index"]].share
+
+
+def test_keygen_signed_bytes_and_digests():
+    ceremony = codec.from_wire(KeyCeremony, KEYGEN["key_ceremony"])
+    transcript = ceremony.transcript
+    assert transcript is not None
+    bits = KEYGEN["bits"]
+    session = session_hash(
+        ceremony.election_id,
+        transcript.run,
+        bits=bits,
+        t=ceremony.key.t,
+        l=ceremony.key.l,
+        batch=KEYGEN["batch"],
+        identity_keys=[m.identity_key for m in ceremony.committee.trustees],
+    )
+    assert session.hex() == KEYGEN["session"]
+    for entry, want in zip(transcript.entries, KEYGEN["entries"], strict=True):
+        j, prefix = entry.index, f"a{transcript.attempt}"
+        opening = reveal_broadcast(entry.salt, entry.biprimality, bits)
+        assert len(opening) == 32 + 64 * ((bits + 7) // 8)
+        opened = open_broadcast(entry.y, entry.commitments, bits)
+        assert len(opened) == (3 * bits + 1280 + 7) // 8 + len(entry.commitments) * (2 * bits // 8)
+        hashes = {x.recipient: x.sha256 for x in entry.letters}
+        assert [want["commit"]["label"], want["reveal"]["label"]] == [
+            f"{prefix}/commit",
+            f"{prefix}/reveal",
+        ]
+        assert want["reveal"]["broadcast"] == opening.hex()
+        assert want["open"]["broadcast"] == opened.hex()
+        assert (
+            commitment(session, f"{prefix}/commit", j, opening).hex() == want["commit"]["broadcast"]
+        )
+        for kind, broadcast, letters in (
+            ("commit", entry.commitment, {}),
+            ("reveal", opening, {}),
+            ("open", opened, hashes),
+        ):
+            route = Route(session, want[kind]["label"], j)
+            assert message_digest(route, broadcast, letters).hex() == want[kind]["digest"]
+
+
+def _keygen_tampers() -> list[JsonPath]:
+    entry = KEYGEN["key_ceremony"]["transcript"]["entries"][0]
+    t = len(entry["commitments"])
+    fields: list[JsonPath] = [
+        ("commitment",),
+        ("commit_signature",),
+        ("salt",),
+        ("biprimality", 0),
+        ("biprimality", 63),
+        ("reveal_signature",),
+        ("y",),
+        ("commitments", 0),
+        ("commitments", t - 1),
+        ("letters", 0, "recipient"),
+        ("letters", 0, "sha256"),
+        ("open_signature",),
+    ]
+    paths: list[JsonPath] = [
+        ("transcript", "entries", k, *f)
+        for k in range(len(KEYGEN["key_ceremony"]["transcript"]["entries"]))
+        for f in fields
+    ]
+    paths += [("transcript", f) for f in ("run", "batch", "attempt")]
+    paths += [("key", "n"), ("key", "vks", 0), ("key", "vks", 4), ("test_ciphertext",)]
+    return [("key_ceremony", *p) for p in paths]
+
+
+KEYGEN_TAMPERS = _keygen_tampers()
+
+
+@pytest.mark.parametrize("path", KEYGEN_TAMPERS, ids=ids(KEYGEN_TAMPERS))
+def test_keygen_tampered(path):
+    wire = tampered("keygen.json", path)["key_ceremony"]
+    with pytest.raises(VerificationError):
+        verify_key_ceremony(codec.from_wire(KeyCeremony, wire), KeyPolicy.TESTING)
 
 
 # --- 3. the key ceremony's committee and proofs (threshold.json, committee.json) -------

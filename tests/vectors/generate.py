@@ -40,7 +40,15 @@ from kiemphieu.crypto.election import credential as cr
 from kiemphieu.crypto.election import roll as rl_
 from kiemphieu.crypto.election import rules as rl
 from kiemphieu.crypto.election import tally as tl
-from kiemphieu.crypto.election.ceremony import ceremony_hash, publish, verify_key_ceremony
+from kiemphieu.crypto.election.ceremony import (
+    Generation,
+    KeyCeremony,
+    ceremony_hash,
+    check_test_decryption,
+    derive_test_randomness,
+    publish,
+    verify_key_ceremony,
+)
 from kiemphieu.crypto.election.context import ElectionContext, manifest_hash
 from kiemphieu.crypto.election.manifest import (
     Choice,
@@ -50,7 +58,10 @@ from kiemphieu.crypto.election.manifest import (
     QuestionKind,
 )
 from kiemphieu.crypto.election.result import compute_result
+from kiemphieu.crypto.keygen.envelope import Route, commitment, message_digest, session_hash
+from kiemphieu.crypto.keygen.evidence import KeyGeneration, open_broadcast, reveal_broadcast
 from kiemphieu.crypto.primitives.combination import (
+    DecryptionShare,
     combine,
     decryption_share,
     verify_decryption_share,
@@ -61,7 +72,7 @@ from kiemphieu.crypto.primitives.proofs import membership as mb
 from kiemphieu.crypto.primitives.proofs import pedersen as pd
 from kiemphieu.crypto.primitives.proofs.decryption import mask_bits
 from kiemphieu.crypto.primitives.proofs.modulus import verify_modulus
-from kiemphieu.crypto.primitives.threshold import Dealing, deal
+from kiemphieu.crypto.primitives.threshold import Dealing, KeyShare, check_share, deal
 from kiemphieu.crypto.primitives.transcript import (
     DOMAIN_PREFIX,
     Item,
@@ -936,6 +947,134 @@ def build_threshold(setup: KeySetup, context: bytes, context_what: str) -> dict[
     }
 
 
+# --- keygen.json: a key the committee generated (§12.8) -----------------------------------
+
+RECORDED_KEYGEN = "recorded/keygen-512.json"
+"""A recorded run of the committee's key generation (tests/vectors/make_keygen_ceremony.py):
+random, so made once and kept; this generator only reads and re-verifies it."""
+KEYGEN_SUBSETS = ((1, 2, 3), (5, 3, 4))
+
+
+def _digest_of(session: bytes, label: str, sender: int, broadcast: bytes, hashes: Any) -> str:
+    return message_digest(Route(session, label, sender), broadcast, hashes).hex()
+
+
+def keygen_rounds(ceremony: KeyCeremony, transcript: KeyGeneration) -> dict[str, Any]:
+    """The session σ and, per trustee, the exact bytes and digests its three
+    signed rounds cover (§12.7, §12.8), recomputed from the transcript."""
+    key = ceremony.key
+    bits = key.n.bit_length()
+    session = session_hash(
+        ceremony.election_id,
+        transcript.run,
+        bits=bits,
+        t=key.t,
+        l=key.l,
+        batch=transcript.batch,
+        identity_keys=[m.identity_key for m in ceremony.committee.trustees],
+    )
+    prefix = f"a{transcript.attempt}"
+    entries = []
+    for e in transcript.entries:
+        opening = reveal_broadcast(e.salt, e.biprimality, bits)
+        if commitment(session, f"{prefix}/commit", e.index, opening) != e.commitment:
+            raise VectorError(f"trustee {e.index}: the opening differs from its commitment")
+        opened = open_broadcast(e.y, e.commitments, bits)
+        hashes = {h.recipient: h.sha256 for h in e.letters}
+        entries.append(
+            {
+                "index": e.index,
+                "commit": {
+                    "label": f"{prefix}/commit",
+                    "broadcast": e.commitment.hex(),
+                    "digest": _digest_of(session, f"{prefix}/commit", e.index, e.commitment, {}),
+                },
+                "reveal": {
+                    "label": f"{prefix}/reveal",
+                    "broadcast": opening.hex(),
+                    "digest": _digest_of(session, f"{prefix}/reveal", e.index, opening, {}),
+                },
+                "open": {
+                    "label": "key/open",
+                    "broadcast": opened.hex(),
+                    "letters": [[r, hashes[r].hex()] for r in sorted(hashes)],
+                    "digest": _digest_of(session, "key/open", e.index, opened, hashes),
+                },
+            }
+        )
+    return {"session": session.hex(), "entries": entries}
+
+
+def build_keygen(mat: Material) -> dict[str, Any]:
+    """The recorded generated key, verified again from its JSON, with the
+    values a reimplementation recomputes (σ, the signed bytes, r_T)."""
+    path = HERE / RECORDED_KEYGEN
+    raw = path.read_bytes()
+    recorded = json.loads(raw)
+    ceremony = codec.from_wire(KeyCeremony, recorded["key_ceremony"])
+    transcript = ceremony.transcript
+    if ceremony.generation is not Generation.COMMITTEE or transcript is None:
+        raise VectorError(f"{RECORDED_KEYGEN}: not a key the committee generated")
+    if ceremony.committee != mat.key.committee:
+        raise VectorError(f"{RECORDED_KEYGEN}: not the committee of threshold.json")
+    verified = verify_key_ceremony(ceremony, KeyPolicy.TESTING)
+    pk = ceremony.key
+    manifest = make_manifest(ceremony.election_id)
+    election = ElectionContext(manifest, ceremony, KeyPolicy.TESTING)
+    if election.hash.hex() != recorded["context"]:
+        raise VectorError(f"{RECORDED_KEYGEN}: the recorded context is not H_E")
+    c = ceremony.test_ciphertext
+    shares = {}
+    for s in recorded["test_only_key_shares"]:
+        shares[s["index"]] = check_share(KeyShare(s["index"], int(s["s"], 16), pk))
+    posted = []
+    for d in recorded["decryption_shares"]:
+        share = codec.from_wire(DecryptionShare, d["share"])
+        again = decryption_share(shares[share.index], c, election.hash, r=int(d["r"], 16))
+        if again != share:
+            raise VectorError(f"trustee {share.index}: the recorded decryption share differs")
+        posted.append(share)
+    by_index = {v.index: v for v in check_test_decryption(verified, posted, election.hash)}
+    combos = []
+    for subset in KEYGEN_SUBSETS:
+        plain = combine(pk, c, [by_index[i] for i in subset])
+        combos.append({"trustees": list(subset), "plaintext": hexint(plain)})
+    return {
+        "about": about(
+            f"A key generated by the committee (spec §12), {pk.n.bit_length()} bits, "
+            f"t = {pk.t} of ℓ = {pk.l}, recorded once by "
+            "tests/vectors/make_keygen_ceremony.py (a run is random) and verified again "
+            "here: the key ceremony v3 (generation 'committee', no modulus or factor "
+            "proofs, the key-generation transcript), its hash, the test manifest for its "
+            "election and H_E; the session σ = H(keygen/session, election id, run, ‖n‖, "
+            "t, ℓ, K, [identity keys]) and, per trustee, each signed round's label, "
+            "broadcast bytes (reveal: salt ‖ 64 values in ⌈‖n‖/8⌉ bytes; key/open: y in "
+            "⌈(3‖n‖ + 1280)/8⌉ bytes ‖ each C in ⌈2‖n‖/8⌉ bytes), letter hashes and "
+            "message digest H(keygen/message, σ, label, sender, broadcast, letters); "
+            "r_T = hash_to_unit(keygen/test-randomness, n, election id, n), x_T, c_T; the "
+            "trustees' key shares, their decryption shares of c_T under H_E with the "
+            "proofs' masks r, and two t-subsets' combinations. The committee is the one "
+            "of threshold.json.",
+            recorded=RECORDED_KEYGEN,
+            recorded_sha256=hashlib.sha256(raw).hexdigest(),
+        ),
+        "election_id": ceremony.election_id,
+        "bits": pk.n.bit_length(),
+        "batch": transcript.batch,
+        "manifest": codec.to_wire(manifest),
+        "key_ceremony": codec.to_wire(ceremony),
+        "key_ceremony_hash": ceremony_hash(ceremony).hex(),
+        "base_hash": election.hash.hex(),
+        **keygen_rounds(ceremony, transcript),
+        "test_randomness": hexint(derive_test_randomness(ceremony.election_id, pk.n)),
+        "test_plaintext": hexint(ceremony.test_plaintext),
+        "test_ciphertext": hexint(c),
+        "test_only_key_shares": recorded["test_only_key_shares"],
+        "decryption_shares": recorded["decryption_shares"],
+        "combinations": combos,
+    }
+
+
 # --- tally.json ---------------------------------------------------------------------------
 
 TALLY_VOTES: tuple[dict[str, bl.Vote], ...] = (
@@ -1251,6 +1390,7 @@ BUILDERS: dict[str, Callable[[Material], dict[str, Any]]] = {
         hashlib.sha256(b"kiemphieu-vectors/v1/context/1024").digest(),
         "SHA-256('kiemphieu-vectors/v1/context/1024'), a stand-in for H_E",
     ),
+    "keygen.json": build_keygen,
     "tally.json": build_tally,
     "result.json": build_result,
 }

@@ -4,8 +4,9 @@
 //
 // Nothing is encrypted before the election's key has been checked here: as
 // soon as the election is opened, its key ceremony (modulus and factor
-// proofs, the committee's signed cards, the verification keys, the test
-// ciphertext; docs/spec.md §6, §8.10) is checked in a Web Worker under the
+// proofs, or the committee's key-generation transcript; the committee's
+// signed cards, the verification keys, the test ciphertext; docs/spec.md §6,
+// §8.10, §12.8) is checked in a Web Worker under the
 // page's key policy (<meta name="kiemphieu-key-policy">, filled in by the
 // server), and the roll of codes is checked against the registrar's signature
 // (§8.12). Any refusal stops the booth (step `stopped`) and no ballot can be
@@ -166,6 +167,7 @@ const STOP_KEYS = {
   RegistrarSignatureError: 'stop.registrarSignature',
   ModulusProofError: 'stop.modulusProof',
   FactorProofError: 'stop.factorProof',
+  KeyGenerationError: 'stop.keyGeneration',
   VerificationKeyError: 'stop.verificationKeys',
   TestCiphertextError: 'stop.testCiphertext',
   RollError: 'stop.roll',

@@ -197,6 +197,35 @@ export function primesBelow(bound) {
   return out;
 }
 
+/** ⌊x^(1/k)⌋ for x ≥ 0 and an integer k ≥ 1 (Newton's method from above). */
+export function integerRoot(x, k) {
+  if (x < 0n || !Number.isInteger(k) || k < 1) throw new RangeError('integerRoot: x ≥ 0 and k ≥ 1 required');
+  if (x < 2n || k === 1) return x;
+  const big = BigInt(k);
+  let guess = 1n << BigInt(Math.ceil(bitLength(x) / k)); // ≥ the root
+  for (;;) {
+    const next = ((big - 1n) * guess + x / guess ** (big - 1n)) / big;
+    if (next >= guess) return guess;
+    guess = next;
+  }
+}
+
+/**
+ * True when n = r^k for integers r ≥ 2, k ≥ 2 (as gmpy2.is_power for n ≥ 2):
+ * the integer k-th root of n is tried for every prime k (n = r^(a·b) is also
+ * (r^a)^b) that a root of at least `rootBits` bits allows: 2^(k·(rootBits − 1))
+ * < n. `rootBits` (default 1) is what the caller knows of ‖r‖, e.g. 17 when
+ * no prime below 2^16 divides n.
+ */
+export function isPerfectPower(n, rootBits = 1) {
+  if (n < 4n) return false;
+  const most = Math.floor((bitLength(n) - 1) / Math.max(1, rootBits - 1));
+  for (const k of primesBelow(Math.max(3, most + 1))) {
+    if (integerRoot(n, k) ** BigInt(k) === n) return true;
+  }
+  return false;
+}
+
 /** True when 0 < x < m and gcd(x, m) = 1 (spec §3.3). */
 export function isUnit(x, m) {
   return x > 0n && x < m && gcd(x, m) === 1n;

@@ -1,44 +1,82 @@
 // The key ceremony, checked by the booth before it encrypts anything
-// (docs/spec.md §4, §6, §8.2, §8.10, §11 steps 1–2), as
+// (docs/spec.md §4, §6, §8.2, §8.10, §11 steps 1–2, §12.8), as
 // crypto/election/ceremony.py verify_key_ceremony: the document `key-ceremony`
-// version 2 holds the committee (signed trustee cards, the registrar's card),
-// the threshold key (n, v, v_1..v_ℓ, t), the Paillier–Blum modulus proof, one
-// no-small-factor proof per trustee and the test ciphertext. H_E binds all of
-// it (§8.2: ceremonyHash), so what is checked here is what every ballot of
-// the election is bound to.
+// version 3 holds the committee (signed trustee cards, the registrar's card),
+// the threshold key (n, v, v_1..v_ℓ, t), how the key was made (`generation`),
+// the evidence for that, and the test ciphertext. A dealer's key
+// ("dealer") carries the Paillier–Blum modulus proof and one no-small-factor
+// proof per trustee, and no transcript; a key the trustees generated
+// themselves ("committee", §12) carries the signed transcript of their run
+// (generation.js), and no modulus or factor proof. H_E binds all of it (§8.2:
+// ceremonyHash), so what is checked here is what every ballot of the election
+// is bound to.
 //
-// Steps, cheapest first (STEPS): the document's form; the key policy (sizes of
-// n and of every N̂); the committee's shape; every card's signature and the
-// registrar's; the modulus proof (§6.3); the factor proof to every trustee
-// (§6.5); v derived and v_1..v_ℓ on one polynomial (§4.2, §4.3); x_T derived
-// and c_T a ciphertext (§4.4).
+// Steps, cheapest first (STEPS for a dealt key, GENERATED_STEPS for a
+// generated one; stepsOf picks): the document's form (for a generated key
+// also the transcript's: entries 1..ℓ in order, 64 biprimality values and t
+// commitments each, every value in its width); the key policy (sizes of n
+// and of every N̂); the committee's shape; every card's signature and the
+// registrar's; then for a dealt key the modulus proof (§6.3) and the factor
+// proof to every trustee (§6.5), for a generated key its evidence (§12.8:
+// n ≡ 1 (mod 4), no prime below 2^16 divides n, n not a perfect power, every
+// round signature under the trustees' identity keys with σ recomputed, every
+// biprimality commitment opens, all 64 rounds pass); v derived and v_1..v_ℓ on
+// one polynomial (§4.2, §4.3), and for a generated key v_1..v_ℓ recomputed
+// from the Feldman commitments and θ (t full exponentiations modulo n²; at
+// 3072 bits the whole check of a generated key costs about what a dealt key's
+// costs); x_T derived and c_T a ciphertext (§4.4), for a generated key
+// c_T = Enc(x_T; r_T) with r_T derived. Nothing of §12.8 is left out.
 //
 // Not checked here: the ring-Pedersen proofs Π^prm (§6.4), 128 full
 // exponentiations modulo N̂ per trustee, too slow for a phone. The dealer
 // (before dealing), the server (when a card is registered and when the
 // ceremony is published), every trustee (`kiemphieu trustee check`),
 // `kiemphieu vote` and the record verifier check them; the booth checks the
-// parameters' shape, and H_E binds the proofs it did not check.
+// parameters' shape (for a dealt key, whose factor proofs use them), and H_E
+// binds the proofs it did not check.
 
-import { bitLength, hexToBigInt, hexToBytes, isUnit, modInverse, modPow, multiPow } from './bigint.js';
+import { bitLength, isUnit, modInverse, modPow, multiPow } from './bigint.js';
 import { canonicalBytes } from './canonical.js';
 import { checkCommitteeShape, verifyCommitteeSignatures } from './committee.js';
 import { checkPedersenShape, verifyFactorProof } from './factor.js';
+import { big, bytes, documentOf, list, object, oneOf, small, text } from './form.js';
+import { checkGeneratedKeys, readTranscript, testRandomness, verifyKeyGeneration } from './generation.js';
 import { ITERATIONS, verifyModulusProof } from './modulus.js';
 import {
   CeremonyFormError, FactorProofError, KeyPolicyError, TestCiphertextError, VerificationKeyError,
 } from './refusals.js';
 import { Tag, digest, expand, hashToUnit } from './transcript.js';
 
-export const CEREMONY_VERSION = 2;
+export const CEREMONY_VERSION = 3;
+/** The fields of a `key-ceremony` v3 document besides type and version. */
+export const CEREMONY_FIELDS = Object.freeze([
+  'election_id', 'committee', 'key', 'generation', 'modulus_proof', 'factor_proofs', 'transcript', 'test_plaintext',
+  'test_ciphertext',
+]);
+/** Who made the key: a dealer (§4.1) or the committee itself (§12). */
+export const GENERATIONS = Object.freeze(['dealer', 'committee']);
 export const MAX_TRUSTEES = 255;
 const MAX_BITS = 4096;
 const PROOF_E_BITS = 128;
 
-/** The steps of checkKeyCeremony, in the order they run. */
+/** The steps of checkKeyCeremony for a dealt key, in the order they run. */
 export const STEPS = Object.freeze([
   'form', 'key-policy', 'committee', 'signatures', 'modulus-proof', 'factor-proofs', 'verification-keys', 'test-ciphertext',
 ]);
+
+/** The steps for a key the committee generated: its evidence in place of the two proofs. */
+export const GENERATED_STEPS = Object.freeze([
+  'form', 'key-policy', 'committee', 'signatures', 'generation', 'verification-keys', 'test-ciphertext',
+]);
+
+/**
+ * The steps checkKeyCeremony runs on a wire ceremony: GENERATED_STEPS when it
+ * says generation "committee", otherwise STEPS (a malformed document is
+ * refused by their common first step, `form`).
+ */
+export function stepsOf(wire) {
+  return wire !== null && typeof wire === 'object' && wire.generation === 'committee' ? GENERATED_STEPS : STEPS;
+}
 
 /**
  * Modulus sizes by key policy (§1.1, §6.4), as KeyPolicy in
@@ -62,60 +100,6 @@ export function ceremonyHash(wire) {
 }
 
 // ---- reading the document (§9) --------------------------------------------------
-
-function isObject(x) {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
-function object(value, path, keys) {
-  if (!isObject(value)) throw new CeremonyFormError(`${path}: expected an object`);
-  const have = Object.keys(value).sort();
-  const want = [...keys].sort();
-  if (have.join() !== want.join()) throw new CeremonyFormError(`${path}: expected exactly the fields ${want.join(', ')}`);
-  return value;
-}
-
-function documentOf(value, path, type, version, keys) {
-  object(value, path, [...keys, 'type', 'version']);
-  if (value.type !== type || value.version !== version) {
-    throw new CeremonyFormError(`${path}: expected a ${type} document of version ${version}`);
-  }
-  return value;
-}
-
-function list(value, path, lo, hi) {
-  if (!Array.isArray(value) || value.length < lo || value.length > hi) {
-    throw new CeremonyFormError(`${path}: expected ${lo === hi ? lo : `${lo}..${hi}`} items`);
-  }
-  return value;
-}
-
-function big(value, path, maxBits) {
-  try {
-    return hexToBigInt(value, maxBits);
-  } catch {
-    throw new CeremonyFormError(`${path}: not a hex integer of at most ${maxBits} bits`);
-  }
-}
-
-function bytes(value, path, length) {
-  try {
-    return hexToBytes(value, length);
-  } catch {
-    throw new CeremonyFormError(`${path}: not ${length} bytes of lowercase hex`);
-  }
-}
-
-function small(value, path, lo, hi) {
-  if (!Number.isSafeInteger(value) || value < lo || value > hi) throw new CeremonyFormError(`${path}: expected an integer in ${lo}..${hi}`);
-  return value;
-}
-
-function text(value, path, lo, hi) {
-  const length = typeof value === 'string' ? [...value].length : -1;
-  if (length < lo || length > hi) throw new CeremonyFormError(`${path}: expected a text of ${lo}..${hi} characters`);
-  return value;
-}
 
 function readPedersen(value, path) {
   object(value, path, ['n_hat', 's', 't', 'proof']);
@@ -195,21 +179,42 @@ function readFactorProof(value, path) {
 }
 
 /**
+ * The evidence fields by generation (§12.8, as check_generation_fields): a
+ * dealt key has its modulus proof, 1..255 factor proofs and no transcript; a
+ * generated key its transcript, no modulus proof and no factor proof.
+ */
+function readEvidence(wire, path, key) {
+  if (wire.generation === 'dealer') {
+    if (wire.modulus_proof === null) throw new CeremonyFormError(`${path}.modulus_proof: a dealt key needs its modulus proof`);
+    if (wire.transcript !== null) throw new CeremonyFormError(`${path}.transcript: a dealt key has no generation transcript`);
+    return {
+      modulusProof: readModulusProof(wire.modulus_proof, `${path}.modulus_proof`),
+      factorProofs: list(wire.factor_proofs, `${path}.factor_proofs`, 1, MAX_TRUSTEES).map((p, i) => readFactorProof(p, `${path}.factor_proofs[${i}]`)),
+      transcript: null,
+    };
+  }
+  if (wire.modulus_proof !== null) throw new CeremonyFormError(`${path}.modulus_proof: a generated key has no modulus proof`);
+  list(wire.factor_proofs, `${path}.factor_proofs`, 0, 0);
+  if (wire.transcript === null) throw new CeremonyFormError(`${path}.transcript: a generated key needs its transcript`);
+  return { modulusProof: null, factorProofs: [], transcript: readTranscript(wire.transcript, `${path}.transcript`, key) };
+}
+
+/**
  * The decoded key ceremony (BigInts and bytes) of its wire form, for election
  * `electionId`. Throws CeremonyFormError naming the field.
  */
 export function readCeremony(wire, electionId) {
   const path = 'key_ceremony';
-  documentOf(wire, path, 'key-ceremony', CEREMONY_VERSION, [
-    'election_id', 'committee', 'key', 'modulus_proof', 'factor_proofs', 'test_plaintext', 'test_ciphertext',
-  ]);
+  documentOf(wire, path, 'key-ceremony', CEREMONY_VERSION, CEREMONY_FIELDS);
   if (wire.election_id !== electionId) throw new CeremonyFormError(`${path}.election_id: the key ceremony is for another election`);
+  const committee = readCommittee(wire.committee, `${path}.committee`);
+  const key = readKey(wire.key, `${path}.key`);
   return {
     electionId,
-    committee: readCommittee(wire.committee, `${path}.committee`),
-    key: readKey(wire.key, `${path}.key`),
-    modulusProof: readModulusProof(wire.modulus_proof, `${path}.modulus_proof`),
-    factorProofs: list(wire.factor_proofs, `${path}.factor_proofs`, 1, MAX_TRUSTEES).map((p, i) => readFactorProof(p, `${path}.factor_proofs[${i}]`)),
+    committee,
+    key,
+    generation: oneOf(wire.generation, `${path}.generation`, GENERATIONS),
+    ...readEvidence(wire, path, key),
     testPlaintext: big(wire.test_plaintext, `${path}.test_plaintext`, MAX_BITS),
     testCiphertext: big(wire.test_ciphertext, `${path}.test_ciphertext`, 2 * MAX_BITS),
   };
@@ -273,7 +278,8 @@ function factorial(l) {
  * §4.2–4.3, as check_verification_keys with the election id: v and every v_j
  * units modulo n², v derived from the election id, and with S = {1..t}, for
  * each j ∉ S: v_j^Δ ≡ Π_{i∈S} v_i^λ_{j,i} (mod n²) (a negative λ inverts the
- * base). Throws VerificationKeyError.
+ * base). Throws VerificationKeyError. (For a generated key, checkCeremonyKeys
+ * also recomputes them from the commitments.)
  */
 export function checkVerificationKeys(key, electionId) {
   const { n, v, vks, t } = key;
@@ -296,18 +302,35 @@ export function checkVerificationKeys(key, electionId) {
   }
 }
 
+/** §4.2–4.3 for every key; for a generated key also §12.6 step 4 (generation.js checkGeneratedKeys). */
+export function checkCeremonyKeys(ceremony) {
+  checkVerificationKeys(ceremony.key, ceremony.electionId);
+  if (ceremony.generation === 'committee') checkGeneratedKeys(ceremony.key, ceremony.transcript, factorial(ceremony.key.vks.length));
+}
+
 /** x_T = expand(ceremony/test-ciphertext, ‖n‖ − 1, election id, n) (§4.4). */
 export function ceremonyPlaintext(electionId, n) {
   return expand(Tag.TEST_CIPHERTEXT, bitLength(n) - 1, electionId, n);
 }
 
-/** §4.4: x_T derived from the election id and n, c_T a unit modulo n². Throws TestCiphertextError. */
+/**
+ * §4.4: x_T derived from the election id and n, c_T a unit modulo n²; for a
+ * generated key (§12.8) c_T = Enc(x_T; r_T) = (1 + x_T·n)·r_T^n mod n² with
+ * r_T = testRandomness(election id, n). Throws TestCiphertextError.
+ */
 export function checkTestValues(ceremony) {
   const { n } = ceremony.key;
+  const n2 = n * n;
   if (ceremony.testPlaintext !== ceremonyPlaintext(ceremony.electionId, n)) {
     throw new TestCiphertextError('the test plaintext is not the one derived from the election id and n');
   }
-  if (!isUnit(ceremony.testCiphertext, n * n)) throw new TestCiphertextError('the test ciphertext is not an element of Z*_(n²)');
+  if (!isUnit(ceremony.testCiphertext, n2)) throw new TestCiphertextError('the test ciphertext is not an element of Z*_(n²)');
+  if (ceremony.generation === 'committee') {
+    const r = testRandomness(ceremony.electionId, n);
+    if (((1n + ceremony.testPlaintext * n) * modPow(r, n, n2)) % n2 !== ceremony.testCiphertext) {
+      throw new TestCiphertextError('the test ciphertext is not the one derived for a generated key');
+    }
+  }
 }
 
 /** §6.5 for every trustee, the i-th proof to trustee i's parameters. Throws FactorProofError. */
@@ -325,14 +348,15 @@ export function checkFactorProofs(ceremony) {
 const now = () => globalThis.performance?.now?.() ?? Date.now();
 
 /**
- * Run every step of STEPS on the wire key ceremony of election `electionId`
- * under `policy` ('standard', 'short-lived' or 'testing'). `onstep({step,
- * index, total})` as each starts. Resolves to {timings: {step: ms}}; throws
- * the KeyCheckError subclass of the first step that fails.
+ * Run every step of stepsOf(wire) on the wire key ceremony of election
+ * `electionId` under `policy` ('standard', 'short-lived' or 'testing').
+ * `onstep({step, index, total})` as each starts. Resolves to {timings: {step:
+ * ms}}; throws the KeyCheckError subclass of the first step that fails.
  */
 export async function checkKeyCeremony(wire, { electionId, policy = 'standard', onstep = () => {} } = {}) {
   const timings = {};
   let ceremony = null;
+  const steps = stepsOf(wire);
   const work = {
     form: () => { ceremony = readCeremony(wire, electionId); },
     'key-policy': () => checkKeyPolicy(ceremony, policy),
@@ -340,11 +364,12 @@ export async function checkKeyCeremony(wire, { electionId, policy = 'standard', 
     signatures: () => verifyCommitteeSignatures(ceremony.committee),
     'modulus-proof': () => verifyModulusProof(ceremony.key.n, ceremony.modulusProof, electionId),
     'factor-proofs': () => checkFactorProofs(ceremony),
-    'verification-keys': () => checkVerificationKeys(ceremony.key, electionId),
+    generation: () => verifyKeyGeneration(ceremony),
+    'verification-keys': () => checkCeremonyKeys(ceremony),
     'test-ciphertext': () => checkTestValues(ceremony),
   };
-  for (const [index, step] of STEPS.entries()) {
-    onstep({ step, index, total: STEPS.length });
+  for (const [index, step] of steps.entries()) {
+    onstep({ step, index, total: steps.length });
     const start = now();
     await work[step]();
     timings[step] = now() - start;

@@ -1,9 +1,9 @@
 // An election as the booth sees it: the server's summary decoded and checked
 // (docs/spec.md §8.1, §8.2, §9). The base hash H_E is recomputed from the
 // canonical bytes of the manifest and of the whole key ceremony (committee,
-// key, proofs, test ciphertext) and must equal the summary's. This is quick;
-// the ceremony's proofs are checked apart, in a worker (keycheck.js), before
-// anything is encrypted.
+// key, how it was made and its proofs or transcript, test ciphertext) and must
+// equal the summary's. This is quick; the ceremony's proofs are checked apart,
+// in a worker (keycheck.js), before anything is encrypted.
 
 import { bitLength, bytesToHex, hexToBigInt, hexToBytes } from './bigint.js';
 import { canonicalBytes } from './canonical.js';

@@ -1,6 +1,6 @@
 // Module Web Worker of the booth's key check (keycheck.js): the election's
 // key ceremony checked off the page's main thread (docs/spec.md §6.3, §6.5,
-// §8.2, §8.10; ceremony.js), while the voter types the code. It imports only
+// §8.2, §8.10, §12.8; ceremony.js), while the voter types the code. It imports only
 // relative modules (the page's import map does not apply inside a worker) and
 // sees only public data: the key ceremony, the election id and the policy.
 //

@@ -35,6 +35,14 @@ function primorial() {
 }
 
 /**
+ * True when a prime below 2^16 divides n (one gcd with their product); also
+ * the trial division of a generated modulus (§12.8).
+ */
+export function hasSmallFactor(n) {
+  return gcd(n, primorial() % n) !== 1n;
+}
+
+/**
  * What is wrong with the shape of a modulus (§6.3 steps 1–3: odd, ≥ 256 bits,
  * no prime factor below 2^16, not a probable prime), or null. Also used for
  * the trustees' ring-Pedersen moduli N̂ (§6.4).
@@ -42,7 +50,7 @@ function primorial() {
 export function modulusShapeProblem(n) {
   if (n % 2n === 0n) return 'n is even';
   if (bitLength(n) < MIN_MODULUS_BITS) return `n is shorter than ${MIN_MODULUS_BITS} bits`;
-  if (gcd(n, primorial() % n) !== 1n) return `n has a prime factor below ${SMALL_FACTOR_BOUND}`;
+  if (hasSmallFactor(n)) return `n has a prime factor below ${SMALL_FACTOR_BOUND}`;
   if (isProbablePrime(n)) return 'n is prime';
   return null;
 }

@@ -1,5 +1,5 @@
 // Why the booth refuses an election before encrypting anything: the key
-// ceremony (docs/spec.md §4, §6.3, §6.5, §8.2, §8.10) or the registrar's roll
+// ceremony (docs/spec.md §4, §6.3, §6.5, §8.2, §8.10, §12.8) or the registrar's roll
 // (§8.12) does not verify. Each refusal is its own class and names its check,
 // so a page can say what failed and a test can ask for exactly that failure.
 // The key check runs in a Web Worker; refusals cross the worker boundary as
@@ -72,7 +72,23 @@ export class FactorProofError extends KeyCheckError {
   }
 }
 
-/** v is not derived from the election id, or v_1..v_ℓ are not on one polynomial (§4.2, §4.3). */
+/**
+ * The evidence of a key the committee generated does not verify (§12.8): the
+ * form of n, a round message's signature, a biprimality commitment that does
+ * not open (`trustee` names the trustee, or null), or a biprimality round.
+ */
+export class KeyGenerationError extends KeyCheckError {
+  constructor(trustee, message) {
+    super('generation', message);
+    this.name = 'KeyGenerationError';
+    this.trustee = trustee;
+  }
+}
+
+/**
+ * v is not derived from the election id, v_1..v_ℓ are not on one polynomial
+ * (§4.2, §4.3), or (a generated key) are not those its commitments give (§12.6).
+ */
 export class VerificationKeyError extends KeyCheckError {
   constructor(message) {
     super('verification-keys', message);
@@ -80,7 +96,7 @@ export class VerificationKeyError extends KeyCheckError {
   }
 }
 
-/** x_T is not the derived test plaintext, or c_T is not a ciphertext (§4.4). */
+/** x_T is not the derived test plaintext, c_T is not a ciphertext (§4.4), or (a generated key) not Enc(x_T; r_T) (§12.8). */
 export class TestCiphertextError extends KeyCheckError {
   constructor(message) {
     super('test-ciphertext', message);
@@ -102,7 +118,7 @@ export class RollError extends KeyCheckError {
 
 const CLASSES = {
   CeremonyFormError, KeyPolicyError, CommitteeError, CardSignatureError, RegistrarSignatureError,
-  ModulusProofError, FactorProofError, VerificationKeyError, TestCiphertextError, RollError,
+  ModulusProofError, FactorProofError, KeyGenerationError, VerificationKeyError, TestCiphertextError, RollError,
 };
 
 /** A refusal as plain data that can be posted out of a worker. */
@@ -119,6 +135,7 @@ export function refusalFrom(data) {
   switch (CLASSES[name]) {
     case CardSignatureError: return new CardSignatureError(member, message);
     case FactorProofError: return new FactorProofError(trustee, message);
+    case KeyGenerationError: return new KeyGenerationError(trustee, message);
     case RollError: return new RollError(reason, message);
     case undefined: return new KeyCheckError(String(check), String(message));
     default: return new CLASSES[name](message);

@@ -41,7 +41,8 @@ export const Tag = Object.freeze({
   REGISTRAR_CARD: 'registrar/card',
   REGISTRAR_ROLL: 'registrar/roll',
   CLOSE_ATTESTATION: 'trustee/close',
-  // the trustees' key generation (§12); the booth never hashes these
+  // the trustees' key generation (§12); the booth hashes session, message,
+  // commitment and test-randomness to check a generated key (generation.js)
   KEYGEN_SESSION: 'keygen/session',
   KEYGEN_MESSAGE: 'keygen/message',
   KEYGEN_PRIVATE: 'keygen/private',

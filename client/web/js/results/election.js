@@ -20,9 +20,12 @@ const QUESTION_KEYS = ['id', 'kind', 'title', 'options', 'rows', 'blank', 'min_c
 const RULES_KEYS = ['summoned', 'quorum', 'denominator', 'thresholds', 'revote', 'trustees', 'threshold'];
 const THRESHOLD_KEYS = ['id', 'question', 'slot', 'comparison', 'fraction', 'denominator', 'label'];
 const CEREMONY_KEYS = [
-  'election_id', 'committee', 'key', 'modulus_proof', 'factor_proofs', 'test_plaintext', 'test_ciphertext',
+  'election_id', 'committee', 'key', 'generation', 'modulus_proof', 'factor_proofs', 'transcript', 'test_plaintext',
+  'test_ciphertext',
 ];
-export const CEREMONY_VERSION = 2;
+export const CEREMONY_VERSION = 3;
+/** Who made the key (`key-ceremony` v3): a dealer (§4.1) or the committee itself (§12). */
+export const GENERATIONS = ['dealer', 'committee'];
 
 function ids(items, path) {
   return list(items, path, 0, 60).map((c, i) => text(object(c, `${path}[${i}]`).id, `${path}[${i}].id`));
@@ -121,10 +124,12 @@ export function readKey(key, path) {
 }
 
 /**
- * The election of a GET /api/elections/<id> reply: manifest, key, the wire
- * key ceremony (`ceremony`, whose committee signs the shares) and the
- * recomputed H_E (`hash`), next to the server's claim (`claimedHash`, hex or
- * null). Throws ReplyError when the reply cannot be read.
+ * The election of a GET /api/elections/<id> reply: manifest, key, how the key
+ * was made (`generation`: 'dealer' or 'committee'), the wire key ceremony
+ * (`ceremony`, whose committee signs the shares) and the recomputed H_E
+ * (`hash`), next to the server's claim (`claimedHash`, hex or null). The
+ * ceremony's proofs or transcript are the booth's and the record verifier's
+ * to check; H_E binds them. Throws ReplyError when the reply cannot be read.
  */
 export function readElection(summary) {
   object(summary, 'summary');
@@ -134,6 +139,7 @@ export function readElection(summary) {
   if (ceremony.election_id !== manifest.electionId) {
     throw new ReplyError('summary.key_ceremony.election_id', 'the key is for another election');
   }
+  const generation = oneOf(ceremony.generation, 'summary.key_ceremony.generation', GENERATIONS);
   const key = readKey(ceremony.key, 'summary.key_ceremony.key');
   for (const [value, path] of [[summary.manifest, 'summary.manifest'], [ceremony, 'summary.key_ceremony']]) {
     try {
@@ -148,6 +154,7 @@ export function readElection(summary) {
     id: manifest.electionId,
     manifest,
     key,
+    generation,
     ceremony,
     hash: baseHash(summary.manifest, ceremony),
     claimedHash: claimed,
