@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from .api import admin, public, registrar, trustee, voter
+from .api import admin, keygen, public, registrar, trustee, voter
 from .api.openapi import blueprint as openapi_blueprint
 from .batcher import Batcher
 from .config import ServerConfig
@@ -75,6 +75,7 @@ def create_app(
         registrar.blueprint,
         voter.blueprint,
         trustee.blueprint,
+        keygen.blueprint,
         public.blueprint,
     ):
         app.register_blueprint(bp)
@@ -107,9 +108,14 @@ def create_app(
     @app.before_request
     def _body_limit() -> None:
         # Also for routes that never read their body (open, close, ...): an
-        # oversized request is refused before any view runs.
-        if request.content_length is not None and request.content_length > config.max_body_bytes:
-            raise ApiError(413, "too-large", f"body larger than {config.max_body_bytes} bytes")
+        # oversized request is refused before any view runs. Key generation
+        # rounds carry megabytes of sealed shares (docs/api.md).
+        limit = config.max_body_bytes
+        if request.endpoint == "keygen.post_message":
+            limit = keygen.MAX_FRAME_BYTES
+        request.max_content_length = limit
+        if request.content_length is not None and request.content_length > limit:
+            raise ApiError(413, "too-large", f"body larger than {limit} bytes")
 
     @app.after_request
     def _headers(resp: Response) -> Response:

@@ -257,7 +257,17 @@ def _check_bits(bits: int, policy: KeyPolicy) -> None:
         raise UsageError(str(exc)) from None
 
 
+DEALER_REQUIRED = (
+    "kiemphieu ceremony deals the key from this one machine, which holds p and q while it "
+    "runs. Pass --dealer to accept that trust, or have the committee generate the key with "
+    "no dealer: kiemphieu keygen start, then kiemphieu trustee keygen on each trustee's "
+    "machine (docs/cli.md)"
+)
+
+
 def ceremony_verb(args: argparse.Namespace) -> int:
+    if not args.dealer:
+        raise UsageError(DEALER_REQUIRED)
     if args.insecure_test_key:
         print(INSECURE_WARNING, file=sys.stderr)
         policy = KeyPolicy.TESTING
@@ -302,8 +312,17 @@ def ceremony_verb(args: argparse.Namespace) -> int:
 
 def register(verbs: Any) -> None:
     """Add ``ceremony`` to the CLI."""
-    text = "deal the election's threshold key, seal each trustee's share, publish the key"
+    text = (
+        "the dealer ceremony (--dealer): deal the election's threshold key from this machine, "
+        "seal each trustee's share, publish the key"
+    )
     p = verbs.add_parser("ceremony", help=text, description=text)
+    p.add_argument(
+        "--dealer",
+        action="store_true",
+        help="accept that this machine holds p and q while it deals (required; the "
+        "alternative is kiemphieu keygen start)",
+    )
     add_server_argument(p, required=True)
     add_token_argument(p)
     p.add_argument("--election", required=True, metavar="ID", help="the election id")

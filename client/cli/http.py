@@ -28,7 +28,7 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
-MAX_REPLY_BYTES = 32 << 20
+MAX_REPLY_BYTES = 256 << 20
 RETRY_STATUSES = frozenset({502, 503, 504})
 USER_AGENT = "kiemphieu-cli"
 
@@ -127,6 +127,43 @@ class ApiClient:
     ) -> dict[str, Any]:
         """POST ``body``; ``admin`` sends the admin token."""
         return self._request("POST", path, body, content_type, admin=admin, idempotent=idempotent)
+
+    def exchange(
+        self, method: str, path: str, body: bytes | None = None, *, idempotent: bool = True
+    ) -> tuple[int, bytes]:
+        """A binary request (key generation frames, docs/api.md): the status and
+        the raw body of a 2xx answer; ServerError for any other status."""
+        headers = {"Accept": "application/octet-stream, application/json"}
+        if body is not None:
+            headers["Content-Type"] = "application/octet-stream"
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                resp = self.session.request(
+                    method,
+                    self.base_url + path,
+                    data=body,
+                    headers=headers,
+                    timeout=(self.connect_timeout_s, self.timeout_s),
+                    allow_redirects=False,
+                    stream=True,
+                )
+                raw = _read_capped(resp)
+            except requests.RequestException as exc:
+                if attempt <= self.retries and (idempotent or _not_sent(exc)):
+                    time.sleep(self.backoff_s * 2 ** (attempt - 1))
+                    continue
+                raise NetworkError(f"{method} {path}: {_describe(exc)}") from None
+            if resp.status_code in RETRY_STATUSES and idempotent and attempt <= self.retries:
+                time.sleep(self.backoff_s * 2 ** (attempt - 1))
+                continue
+            if 200 <= resp.status_code < 300:
+                return resp.status_code, raw
+            _decode(resp.status_code, resp.reason, raw, f"{method} {path}")
+            raise ServerError(
+                resp.status_code, "http-error", f"{method} {path}"
+            )  # pragma: no cover
 
     def post_json(self, path: str, value: object, *, admin: bool = False) -> dict[str, Any]:
         body = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")

@@ -12,6 +12,7 @@ from . import (
     audit,
     ceremony,
     demo,
+    keygen,
     minutes,
     observer,
     record,
@@ -64,7 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     voter.register(verbs)
     audit.register(verbs)
     admin.register(verbs)
-    trustee.register(verbs)
+    keygen.register_trustee(trustee.register(verbs))
+    keygen.register(verbs)
     ceremony.register(verbs)
     results.register(verbs)
     demo.register(verbs)

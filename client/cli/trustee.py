@@ -360,8 +360,9 @@ def _common(p: argparse.ArgumentParser, *, share: bool) -> None:
 HEAD_HELP = "the board head read aloud in the room at the close (64 hex digits, spaces allowed)"
 
 
-def register(verbs: Any) -> None:
-    """Add ``trustee init|check|attest|decrypt`` to the CLI."""
+def register(verbs: Any) -> Any:
+    """Add ``trustee init|check|attest|decrypt`` to the CLI; returns the
+    sub-parsers, where ``trustee keygen`` joins them (client/cli/keygen.py)."""
     parser = verbs.add_parser("trustee", help="counting committee: keys, check, attest, decrypt")
     sub = parser.add_subparsers(dest="trustee_verb", metavar="ACTION", required=True)
     p = sub.add_parser("init", help="make a trustee's keys and signed public card")
@@ -389,3 +390,4 @@ def register(verbs: Any) -> None:
         "--head", metavar="HEX", help=HEAD_HELP + " (instead of t trustees' attestations)"
     )
     p.set_defaults(handler=guarded(decrypt_verb))
+    return sub

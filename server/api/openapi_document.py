@@ -29,6 +29,7 @@ from kiemphieu.crypto.election.result import ElectionResult
 from kiemphieu.crypto.election.roll import SignedRoll
 from kiemphieu.crypto.election.tally import EncryptedTally, TallyCounts
 from kiemphieu.crypto.election.trustee import TrusteeShares
+from kiemphieu.crypto.keygen.frames import LABEL
 
 from ..config import ServerConfig
 from .common import MAX_QUERY_START
@@ -119,6 +120,14 @@ levels = [
 ]
 rows = [{ id = "p1", vi = "Nguyễn Văn An", en = "Nguyen Van An" }]
 """
+
+OCTET = "application/octet-stream"
+BINARY: Schema = {"type": "string", "contentMediaType": OCTET}
+KEYGEN_WAITING = {
+    "description": "some trustees have not sent this round yet; ask again after Retry-After",
+    "headers": {"Retry-After": {"description": "seconds", "schema": {"type": "integer"}}},
+    "content": {JSON: {"schema": ref("KeygenWaiting")}},
+}
 
 ERRORS = {
     "400": ("BadRequest", "malformed input; field names it"),
@@ -287,6 +296,27 @@ def _operations() -> list[Op]:
         Op("get", "/api/audit", "public.audit_log", "public",
            "The audit log: entries with id above start",
            {"200": (ref("AuditLog"), "the entries")}, "400", ("election", "start", "limit")),
+        Op("post", "/api/admin/elections/{election_id}/keygen", "keygen.start", "admin",
+           "Open a key generation by the committee (draft; docs/spec.md §12); a running "
+           "run is stopped", {"201": (ref("KeygenRun"), "the new run")}, "400 404 409", eid,
+           {"required": True, "content": {JSON: {"schema": ref("KeygenStart")}}}),
+        Op("get", "/api/elections/{election_id}/keygen", "keygen.state", "public",
+           "The latest key generation run: parameters, state, failure, current round",
+           {"200": (ref("KeygenRun"), "the run")}, "404", eid),
+        Op("post", "/api/trustee/elections/{election_id}/keygen/{run}/messages",
+           "keygen.post_message", "keygen",
+           "A trustee's signed round message, a binary post frame (crypto/keygen/frames.py)",
+           {"201": (ref("KeygenPosted"), "stored"),
+            "200": (ref("KeygenPosted"), "the same frame was stored before")},
+           "400 403 404 409", ("election_id", "run"),
+           {"required": True, "content": {OCTET: {"schema": BINARY}}}),
+        Op("get", "/api/trustee/elections/{election_id}/keygen/{run}/round",
+           "keygen.read_round", "keygen",
+           "The other trustees' messages of a round for one reader (binary delivery frames), "
+           "once all have sent it; 202 meanwhile",
+           {"200": (BINARY, "the delivery frames")}, "400 403 404 409",
+           ("election_id", "run", "label", "reader"), media=OCTET,
+           more={"202": KEYGEN_WAITING}),
         Op("get", "/api/openapi.json", "openapi.openapi", "public", "This document",
            {"200": ({"type": "object"}, "the OpenAPI document")}),
     ]  # fmt: skip
@@ -345,6 +375,29 @@ def _parameters(page_max: int) -> dict[str, Schema]:
             "the most entries to return",
         ),
         "election": query("election", ident, "only the entries of this election"),
+        "run": {
+            "name": "run",
+            "in": "path",
+            "required": True,
+            "description": "the key generation run",
+            "schema": {"type": "string", "pattern": "^[1-9][0-9]{0,9}$"},
+        },
+        "label": {
+            **query(
+                "label",
+                {"type": "string", "pattern": "^(" + LABEL.pattern + ")$"},
+                "the round label (docs/spec.md §12.7)",
+            ),
+            "required": True,
+        },
+        "reader": {
+            **query(
+                "reader",
+                {"type": "integer", "minimum": 1, "maximum": 16},
+                "the reading trustee's index",
+            ),
+            "required": True,
+        },
     }
 
 
@@ -377,6 +430,11 @@ def _build(page_max: int) -> dict[str, Any]:
             {"name": "trustee", "description": "Trustees: decryption shares with proofs."},
             {"name": "voter", "description": "Voters: casting ballots."},
             {"name": "public", "description": "Anyone: elections, the board, the record."},
+            {
+                "name": "keygen",
+                "description": "Trustees generating the key: the relay of signed, sealed "
+                "binary round frames (docs/spec.md §12.7).",
+            },
         ],
         "paths": paths,
         "components": {

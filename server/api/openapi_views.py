@@ -33,13 +33,15 @@ def nullable(schema: Schema) -> Schema:
     return {"oneOf": [schema, {"type": "null"}]}
 
 
-def closed(properties: dict[str, Schema], description: str = "") -> Schema:
-    """An object with exactly these keys."""
+def closed(
+    properties: dict[str, Schema], description: str = "", *, required: tuple[str, ...] | None = None
+) -> Schema:
+    """An object with these keys only (all required unless ``required`` says which)."""
     out: Schema = {"description": description} if description else {}
     out.update(
         type="object",
         properties=properties,
-        required=list(properties),
+        required=list(properties) if required is None else list(required),
         additionalProperties=False,
     )
     return out
@@ -65,6 +67,30 @@ def view_schemas() -> dict[str, Schema]:
             },
             "Every refusal; field names the input at fault, e.g. answers[2].proofs[0].z[1].",
         ),
+        "KeygenStart": closed(
+            {
+                "bits": {"type": "integer", "description": "modulus size, under the key policy"},
+                "batch": {"type": "integer", "minimum": 1, "maximum": 65536, "default": 1024},
+                "timeout": {"type": "integer", "minimum": 1, "maximum": 3600, "default": 300},
+            },
+            "A key generation run to open; bits is required.",
+            required=("bits",),
+        ),
+        "KeygenRun": closed(
+            {
+                "run": {"type": "integer", "minimum": 1},
+                "bits": {"type": "integer"},
+                "batch": {"type": "integer"},
+                "timeout": {"type": "integer"},
+                "session": {**hex32, "description": "σ of docs/spec.md §12.1"},
+                "state": {"type": "string", "enum": ["running", "done", "failed"]},
+                "failure": nullable({"type": "string"}),
+                "label": nullable({"type": "string"}),
+                "posted": {"type": "array", "items": index},
+            }
+        ),
+        "KeygenPosted": closed({"label": {"type": "string"}, "sender": index}),
+        "KeygenWaiting": closed({"missing": {"type": "array", "items": index, "minItems": 1}}),
         "ServerInfo": closed(
             {
                 "software": {"const": "kiemphieu"},

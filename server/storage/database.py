@@ -10,6 +10,7 @@ Schema changes are numbered migrations applied in order at start-up.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -59,7 +60,24 @@ def _v3(conn: Connection) -> None:
     schema.metadata.create_all(conn, tables=list(schema.VERSION_3))
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3)
+def _v4(conn: Connection) -> None:
+    """Key generation by the committee (spec §12), and key ceremonies of
+    version 3. An election keyed under a version-2 ceremony cannot be read any
+    more (its H_E hashes the old document): refuse, changing nothing."""
+    texts = conn.execute(
+        select(schema.elections.c.ceremony).where(schema.elections.c.ceremony.is_not(None))
+    ).scalars()
+    old = sum(1 for t in texts if json.loads(t).get("version") != 3)
+    if old:
+        raise SchemaError(
+            f"this database holds {old} election(s) keyed under a key ceremony of version 2, "
+            "which this kiemphieu cannot read; export their election records with the "
+            "kiemphieu that made them and start this one on a new database"
+        )
+    schema.metadata.create_all(conn, tables=list(schema.VERSION_4))
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4)
 """MIGRATIONS[k] brings the schema from version k to k + 1."""
 
 

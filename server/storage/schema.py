@@ -162,3 +162,51 @@ attestations = Table(
 )
 
 VERSION_3 = (registrars, signed_rolls, attestations)
+
+
+# --- schema version 4: key generation by the committee (docs/spec.md §12) -------
+
+keygen_runs = Table(
+    "keygen_runs",
+    metadata,
+    Column("election_id", String(48), ForeignKey("elections.id"), primary_key=True),
+    Column("run", Integer, primary_key=True),
+    Column("bits", Integer, nullable=False),
+    Column("batch", Integer, nullable=False),
+    Column("timeout", Integer, nullable=False),
+    Column("session", LargeBinary(32), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("failure", Text),
+    Column("label", String(32)),
+    Column("label_started", String(40)),
+    Column("seq", Integer, nullable=False, default=0),
+    Column("started_at", String(40), nullable=False),
+    Column("updated_at", String(40), nullable=False),
+)
+
+keygen_messages = Table(
+    "keygen_messages",
+    metadata,
+    Column("election_id", String(48), ForeignKey("elections.id"), primary_key=True),
+    Column("run", Integer, primary_key=True),
+    Column("label", String(32), primary_key=True),
+    Column("sender", Integer, primary_key=True),
+    Column("seq", Integer, nullable=False),
+    Column("broadcast", LargeBinary, nullable=False),
+    Column("hashes", LargeBinary, nullable=False),
+    Column("signature", LargeBinary(64), nullable=False),
+    Column("at", String(40), nullable=False),
+)
+
+keygen_letters = Table(
+    "keygen_letters",
+    metadata,
+    Column("election_id", String(48), ForeignKey("elections.id"), primary_key=True),
+    Column("run", Integer, primary_key=True),
+    Column("label", String(32), primary_key=True),
+    Column("sender", Integer, primary_key=True),
+    Column("recipient", Integer, primary_key=True),
+    Column("sealed", LargeBinary, nullable=False),
+)
+
+VERSION_4 = (keygen_runs, keygen_messages, keygen_letters)

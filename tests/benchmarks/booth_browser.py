@@ -154,7 +154,7 @@ class Committee:
                  "--passphrase-file", self.secret)  # fmt: skip
         self.admin("registrar", "--election", ELECTION_ID,
                    "--public", self.folder / "registrar.pub.json")  # fmt: skip
-        self.run("ceremony", "--server", self.url, "--token-file", self.token,
+        self.run("ceremony", "--dealer", "--server", self.url, "--token-file", self.token,
                  "--election", ELECTION_ID, "--out", self.folder / "ceremony",
                  "--bits", BITS)  # fmt: skip
         for i in range(1, 6):

@@ -105,7 +105,7 @@ class Committee:
         return self.cli("admin", action, "--server", self.live.url, *token, *rest)
 
     def ceremony(self):
-        return self.cli("ceremony", "--server", self.live.url, "--token-file",
+        return self.cli("ceremony", "--dealer", "--server", self.live.url, "--token-file",
                         self.live.token_file, "--election", self.id, "--out",
                         self.folder / "ceremony", INSECURE, "--bits", 512)  # fmt: skip
 
@@ -145,6 +145,7 @@ def keyed(cli, live, folder) -> Committee:
     c = Committee(cli, live, folder)
     r = c.ceremony()
     assert r.code == 0, r.err
+    assert "TRUST: this is a dealer ceremony" in r.err  # the cost, printed on every run
     for i in range(1, 6):
         r = c.trustee("check", i)
         assert r.code == 0, r.err
@@ -336,7 +337,7 @@ def test_ceremony_refuses_when_trustees_are_missing(cli, live, tmp_path):
     assert r.code == 3 and "4 of 5 trustees" in r.err and "[5]" in r.err
     assert not (tmp_path / "ceremony").exists()
     assert live.get(f"/api/elections/{c.id}")["state"] == "draft"
-    r = c.cli("ceremony", "--server", live.url, "--token-file", live.token_file,
+    r = c.cli("ceremony", "--dealer", "--server", live.url, "--token-file", live.token_file,
               "--election", c.id, "--out", tmp_path / "x", "--bits", 2048)  # fmt: skip
     assert r.code == 2 and "2048-bit modulus is refused" in r.err
 

@@ -219,7 +219,7 @@ class Committee:
                  "--passphrase-file", self.secret)  # fmt: skip
         self.admin("registrar", "--election", self.id,
                    "--public", self.folder / "registrar.pub.json")  # fmt: skip
-        self.run("ceremony", "--server", self.url, "--token-file", self.token,
+        self.run("ceremony", "--dealer", "--server", self.url, "--token-file", self.token,
                  "--election", self.id, "--out", self.folder / "ceremony", INSECURE,
                  "--bits", 512)  # fmt: skip
         for i in range(1, 6):

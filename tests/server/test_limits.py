@@ -25,6 +25,7 @@ from kiemphieu.crypto.election.context import ElectionContext
 from kiemphieu.crypto.election.manifest import Manifest
 from kiemphieu.crypto.election.manifest_toml import manifest_from_toml
 from kiemphieu.crypto.election.trustee import SharePurpose, make_shares
+from kiemphieu.crypto.keygen.frames import RoundPost, encode_post
 from kiemphieu.crypto.primitives.paillier import KeyPolicy
 from kiemphieu.server.app import create_app
 from kiemphieu.server.config import RateLimit
@@ -37,7 +38,11 @@ VOTE = {"leaders": (0, 2), "motion": 1}
 JSON_TYPE = "application/json"
 TOML_TYPE = "application/toml"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-PARAMS = {"tracking_code": "00" * 32, "filename": "x.js"}
+PARAMS = {"tracking_code": "00" * 32, "filename": "x.js", "run": "1"}
+OCTET_TYPE = "application/octet-stream"
+FRAME_LIMITED = {"keygen.post_message"}
+"""Routes with a body limit of their own (server/api/keygen.py: binary frames of
+megabytes), tested for it in tests/server/test_keygen_relay.py."""
 
 
 # --- helpers ----------------------------------------------------------------------
@@ -137,6 +142,11 @@ def valid_bodies(opened: OpenElection, held) -> dict[str, tuple[bytes, str]]:
         "voter.cast_ballot": (ballot, JSON_TYPE),
         "trustee.post_test_shares": (codec.dumps(shares), JSON_TYPE),
         "trustee.post_tally_shares": (codec.dumps(shares), JSON_TYPE),
+        "keygen.start": (b'{"bits":512}', JSON_TYPE),
+        "keygen.post_message": (
+            encode_post(RoundPost("a0/sieve-0", 1, b"", {}, bytes(64))),
+            OCTET_TYPE,
+        ),
     }
 
 
@@ -263,6 +273,8 @@ def test_oversized_bodies_are_refused_on_every_post_route(opened, bodies):
     before = snapshot(client)
     limit = server.config.max_body_bytes
     for rule in routes(server.app, "POST"):
+        if rule.endpoint in FRAME_LIMITED:
+            continue
         path = path_of(rule, eid)
         valid, content_type = bodies[rule.endpoint]
         # A valid document padded past the limit, and a bare run of bytes.
@@ -314,7 +326,23 @@ def test_malformed_content_is_400_naming_the_field(opened, bodies):
         if not valid:  # open, close, publish take no body
             continue
         path = path_of(rule, eid)
-        if rule.endpoint == "registrar.add_credentials":
+        if rule.endpoint == "keygen.post_message":
+            cases = [
+                ("empty", b"", None),
+                ("not a frame", b"GIF89a" + valid, None),
+                ("cut short", valid[:-1], "post.signature"),
+                ("trailing bytes", valid + b"\x00", "post"),
+                ("bad label", valid.replace(b"a0/sieve-0", b"a0/sieve-X"), "post.label"),
+            ]
+        elif rule.endpoint == "keygen.start":
+            cases = [
+                ("float", b'{"bits":512.0}', "<root>"),
+                ("duplicate key", b'{"bits":512,"bits":512}', "<root>"),
+                ("wrong type", b'{"bits":"512"}', "bits"),
+                ("unknown key", b'{"bits":512,"x":1}', "x"),
+                ("empty", b"", "<root>"),
+            ]
+        elif rule.endpoint == "registrar.add_credentials":
             cases = [
                 ("float", b'{"credentials":[1.5]}', "<root>"),
                 ("duplicate key", b'{"credentials":[],"credentials":[]}', "<root>"),
