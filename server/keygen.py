@@ -33,6 +33,8 @@ from .storage.database import Database, now
 RUNNING, DONE, FAILED = "running", "done", "failed"
 MAX_TIMEOUT = 3600
 MAX_RUN = (1 << 31) - 1
+ABORT = "abort"
+"""The label a stop notice is signed under (never a round's, docs/spec.md §12.7)."""
 
 
 @dataclass(frozen=True)
@@ -307,6 +309,34 @@ def post_message(
     if complete and post.label == "key/confirm":
         _finish(db, election_id, run_number, policy)
     return True
+
+
+MAX_REASON = 500
+
+
+def abort_run(
+    db: Database, election_id: str, run_number: int, *, sender: int, reason: str, signature: bytes
+) -> None:
+    """A trustee whose check failed stops the run for everyone at once, with its
+    reason (which names the deviating trustee where the check could). 403 unless
+    signed by that member for this run; 409 if the run already stopped."""
+    if not reason or len(reason) > MAX_REASON or not reason.isprintable():
+        raise bad_request(
+            "malformed", f"reason must be 1..{MAX_REASON} printable characters", "reason"
+        )
+    with db.write() as conn:
+        run = _row(conn, election_id, run_number, lock=True)
+        _running(run)
+        keys = _identity_keys(conn, election_id)
+        if not 1 <= sender <= len(keys):
+            raise ApiError(403, "not-a-member", f"trustee {sender} is not on the committee")
+        try:
+            verify_message(
+                keys[sender - 1], signature, Route(run.session, ABORT, sender), reason.encode(), {}
+            )
+        except InvalidSignature as exc:
+            raise ApiError(403, "bad-signature", str(exc)) from exc
+        _fail(conn, run, f"trustee {sender} stopped the run: {reason}")
 
 
 def deliveries(

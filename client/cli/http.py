@@ -129,13 +129,19 @@ class ApiClient:
         return self._request("POST", path, body, content_type, admin=admin, idempotent=idempotent)
 
     def exchange(
-        self, method: str, path: str, body: bytes | None = None, *, idempotent: bool = True
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        *,
+        content_type: str = "application/octet-stream",
+        idempotent: bool = True,
     ) -> tuple[int, bytes]:
         """A binary request (key generation frames, docs/api.md): the status and
         the raw body of a 2xx answer; ServerError for any other status."""
         headers = {"Accept": "application/octet-stream, application/json"}
         if body is not None:
-            headers["Content-Type"] = "application/octet-stream"
+            headers["Content-Type"] = content_type
         attempt = 0
         while True:
             attempt += 1

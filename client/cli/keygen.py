@@ -184,6 +184,7 @@ def generate(
         try:
             out = party.receive(incoming)
         except KeygenAbort as exc:
+            relay.abort(str(exc))  # the others stop now, with this reason, not at the deadline
             raise Stopped(f"the key generation stopped: {exc}") from None
     report.compute["key"] += time.monotonic() - tick
     result = out

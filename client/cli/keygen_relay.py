@@ -10,6 +10,7 @@ message it forges, drops or alters is refused here with its sender named.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import time
@@ -24,7 +25,7 @@ from kiemphieu.crypto.keygen.frames import RoundPost, encode_post, split_deliver
 from kiemphieu.crypto.keygen.messages import Incoming, Outgoing
 
 from .connection import NotReady
-from .http import BadReply, ServerError, api_path
+from .http import BadReply, NetworkError, ServerError, api_path
 from .keystore import TrusteeKeys
 
 
@@ -68,6 +69,18 @@ class Relay:
             "trustee", "elections", self.election_id, "keygen", str(self.run), "messages"
         )
         self.client.exchange("POST", path, frame, idempotent=True)
+
+    def abort(self, reason: str) -> None:
+        """Stop the run for everyone with ``reason`` (signed); best effort: the
+        run may have stopped already."""
+        text = " ".join(reason.split())[:500] or "stopped"
+        signature = envelope.sign_message(
+            self.keys.identity_seed, Route(self.session, "abort", self.index), text.encode(), {}
+        )
+        path = api_path("trustee", "elections", self.election_id, "keygen", str(self.run), "abort")
+        body = json.dumps({"sender": self.index, "reason": text, "signature": signature.hex()})
+        with contextlib.suppress(ServerError, NetworkError):
+            self.client.exchange("POST", path, body.encode(), content_type="application/json")
 
     def read(self, label: str) -> Incoming:
         path = api_path("trustee", "elections", self.election_id, "keygen", str(self.run), "round")

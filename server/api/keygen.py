@@ -20,7 +20,7 @@ from kiemphieu.crypto.keygen.frames import (
 from .. import keygen
 from ..errors import bad_request
 from ..services import services
-from .common import admin_only, body_bytes, json_object, query_int
+from .common import admin_only, body_bytes, hex_bytes, json_object, query_int
 
 blueprint = Blueprint("keygen", __name__, url_prefix="/api")
 
@@ -87,6 +87,26 @@ def post_message(election_id: str, run: str) -> tuple[Response, int]:
         raise bad_request("malformed", exc.message, exc.path) from exc
     new = keygen.post_message(svc.db, election_id, number, post, svc.config.key_policy)
     return jsonify({"label": post.label, "sender": post.sender}), 201 if new else 200
+
+
+@blueprint.post("/trustee/elections/<election_id>/keygen/<run>/abort")
+def abort(election_id: str, run: str) -> tuple[Response, int]:
+    """Body: {"sender": i, "reason": "...", "signature": "<128 hex>"}: a member
+    whose check failed stops the run for everyone, signed by its identity key."""
+    number = _run_number(run)
+    body = json_object()
+    unknown = set(body) - {"sender", "reason", "signature"}
+    if unknown:
+        raise bad_request("malformed", f"unknown key {sorted(unknown)[0]}", sorted(unknown)[0])
+    reason = body.get("reason")
+    if not isinstance(reason, str):
+        raise bad_request("malformed", "reason must be a string", "reason")
+    signature = hex_bytes(body.get("signature"), 64, "signature")
+    sender = _int(body, "sender", None)
+    keygen.abort_run(
+        services().db, election_id, number, sender=sender, reason=reason, signature=signature
+    )
+    return jsonify({"stopped": True}), 200
 
 
 @blueprint.get("/trustee/elections/<election_id>/keygen/<run>/round")

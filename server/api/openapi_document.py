@@ -310,6 +310,13 @@ def _operations() -> list[Op]:
             "200": (ref("KeygenPosted"), "the same frame was stored before")},
            "400 403 404 409", ("election_id", "run"),
            {"required": True, "content": {OCTET: {"schema": BINARY}}}),
+        Op("post", "/api/trustee/elections/{election_id}/keygen/{run}/abort",
+           "keygen.abort", "keygen",
+           "A trustee whose check failed stops the run for everyone, with its reason "
+           "(signed by its identity key)",
+           {"200": ({"type": "object"}, "the run is stopped")}, "400 403 404 409",
+           ("election_id", "run"),
+           {"required": True, "content": {JSON: {"schema": ref("KeygenAbort")}}}),
         Op("get", "/api/trustee/elections/{election_id}/keygen/{run}/round",
            "keygen.read_round", "keygen",
            "The other trustees' messages of a round for one reader (binary delivery frames), "

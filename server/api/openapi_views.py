@@ -89,6 +89,14 @@ def view_schemas() -> dict[str, Schema]:
                 "posted": {"type": "array", "items": index},
             }
         ),
+        "KeygenAbort": closed(
+            {
+                "sender": index,
+                "reason": {"type": "string", "minLength": 1, "maxLength": 500},
+                "signature": {"type": "string", "pattern": "^[0-9a-f]{128}$"},
+            },
+            "Signed by the sender over H(keygen/message, σ, 'abort', sender, reason, []).",
+        ),
         "KeygenPosted": closed({"label": {"type": "string"}, "sender": index}),
         "KeygenWaiting": closed({"missing": {"type": "array", "items": index, "minItems": 1}}),
         "ServerInfo": closed(

@@ -43,9 +43,12 @@ class FlaskExchange:
 
     client: object
 
-    def exchange(self, method: str, path: str, body: bytes | None = None, *, idempotent=True):
+    def exchange(
+        self, method: str, path: str, body: bytes | None = None, *,
+        content_type: str = "application/octet-stream", idempotent=True,
+    ):  # fmt: skip
         if method == "POST":
-            r = self.client.post(path, data=body, content_type="application/octet-stream")  # type: ignore[attr-defined]
+            r = self.client.post(path, data=body, content_type=content_type)  # type: ignore[attr-defined]
         else:
             r = self.client.get(path)  # type: ignore[attr-defined]
         if 200 <= r.status_code < 300:
@@ -259,8 +262,8 @@ class LyingExchange(FlaskExchange):
 
     flip: int = -1
 
-    def exchange(self, method: str, path: str, body: bytes | None = None, *, idempotent=True):
-        status, data = super().exchange(method, path, body, idempotent=idempotent)
+    def exchange(self, method: str, path: str, body: bytes | None = None, **kw):
+        status, data = super().exchange(method, path, body, **kw)
         if method == "GET" and status == 200:
             k = self.flip % len(data)
             data = data[:k] + bytes([data[k] ^ 1]) + data[k + 1 :]
@@ -313,3 +316,33 @@ def test_a_frame_past_the_relays_own_limit_is_413_before_it_is_read(
     # a frame above the general 1 MiB limit is admitted here (and refused as a frame)
     r = registered.client.post(path, data=b"K" * (2 << 20), content_type="application/octet-stream")
     assert r.status_code == 400 and r.json["code"] == "malformed"
+
+
+def test_a_trustee_whose_check_fails_stops_the_run_for_everyone_with_its_reason(
+    registered: Server, test_committee: CommitteeSecrets
+) -> None:
+    from kiemphieu.client.cli.keygen_relay import Stopped
+
+    server = registered
+    info = start(server)
+    relay = relays(server, test_committee, info)
+    r = server.client.post(
+        f"/api/trustee/elections/{EID}/keygen/1/abort",
+        json={"sender": 2, "reason": "forged", "signature": "00" * 64},
+    )
+    assert r.status_code == 403 and r.json["code"] == "bad-signature"
+    r = server.client.post(
+        f"/api/trustee/elections/{EID}/keygen/1/abort",
+        json={"sender": 2, "reason": "x", "signature": "00" * 64, "more": 1},
+    )
+    assert r.status_code == 400
+    assert server.client.get(f"/api/elections/{EID}/keygen").json["state"] == "running"
+    relay[3].abort("a0/product from trustee 1: expected 96 values (trustee 1)")
+    state = server.client.get(f"/api/elections/{EID}/keygen").json
+    assert state["state"] == "failed"
+    assert state["failure"] == (
+        "trustee 3 stopped the run: a0/product from trustee 1: expected 96 values (trustee 1)"
+    )
+    with pytest.raises(Stopped, match="trustee 3 stopped the run"):
+        relay[1].read("a0/sieve-0")
+    relay[4].abort("again")  # the run has stopped: best effort, no error

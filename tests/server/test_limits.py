@@ -143,6 +143,10 @@ def valid_bodies(opened: OpenElection, held) -> dict[str, tuple[bytes, str]]:
         "trustee.post_test_shares": (codec.dumps(shares), JSON_TYPE),
         "trustee.post_tally_shares": (codec.dumps(shares), JSON_TYPE),
         "keygen.start": (b'{"bits":512}', JSON_TYPE),
+        "keygen.abort": (
+            json.dumps({"sender": 1, "reason": "r", "signature": "00" * 64}).encode(),
+            JSON_TYPE,
+        ),
         "keygen.post_message": (
             encode_post(RoundPost("a0/sieve-0", 1, b"", {}, bytes(64))),
             OCTET_TYPE,
@@ -333,6 +337,22 @@ def test_malformed_content_is_400_naming_the_field(opened, bodies):
                 ("cut short", valid[:-1], "post.signature"),
                 ("trailing bytes", valid + b"\x00", "post"),
                 ("bad label", valid.replace(b"a0/sieve-0", b"a0/sieve-X"), "post.label"),
+            ]
+        elif rule.endpoint == "keygen.abort":
+            cases = [
+                (
+                    "float",
+                    b'{"sender":1.0,"reason":"r","signature":"' + b"0" * 128 + b'"}',
+                    "<root>",
+                ),
+                (
+                    "wrong type",
+                    b'{"sender":"1","reason":"r","signature":"' + b"0" * 128 + b'"}',
+                    "sender",
+                ),
+                ("short signature", b'{"sender":1,"reason":"r","signature":"00"}', "signature"),
+                ("unknown key", b'{"sender":1,"x":1}', "x"),
+                ("empty", b"", "<root>"),
             ]
         elif rule.endpoint == "keygen.start":
             cases = [
