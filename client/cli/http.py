@@ -142,34 +142,10 @@ class ApiClient:
         headers = {"Accept": "application/octet-stream, application/json"}
         if body is not None:
             headers["Content-Type"] = content_type
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                resp = self.session.request(
-                    method,
-                    self.base_url + path,
-                    data=body,
-                    headers=headers,
-                    timeout=(self.connect_timeout_s, self.timeout_s),
-                    allow_redirects=False,
-                    stream=True,
-                )
-                raw = _read_capped(resp)
-            except requests.RequestException as exc:
-                if attempt <= self.retries and (idempotent or _not_sent(exc)):
-                    time.sleep(self.backoff_s * 2 ** (attempt - 1))
-                    continue
-                raise NetworkError(f"{method} {path}: {_describe(exc)}") from None
-            if resp.status_code in RETRY_STATUSES and idempotent and attempt <= self.retries:
-                time.sleep(self.backoff_s * 2 ** (attempt - 1))
-                continue
-            if 200 <= resp.status_code < 300:
-                return resp.status_code, raw
-            _decode(resp.status_code, resp.reason, raw, f"{method} {path}")
-            raise ServerError(
-                resp.status_code, "http-error", f"{method} {path}"
-            )  # pragma: no cover
+        status, reason, raw = self._send(method, path, body, headers, idempotent=idempotent)
+        if not 200 <= status < 300:
+            _decode(status, reason, raw, f"{method} {path}")  # raises ServerError
+        return status, raw
 
     def post_json(self, path: str, value: object, *, admin: bool = False) -> dict[str, Any]:
         body = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
@@ -192,36 +168,45 @@ class ApiClient:
             if not self.token:
                 raise ValueError("this call needs the admin token")
             headers["Authorization"] = f"Bearer {self.token}"
-        url = self.base_url + path
+        status, reason, raw = self._send(method, path, body, headers, idempotent=idempotent)
+        return _decode(status, reason, raw, f"{method} {path}")
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None,
+        headers: dict[str, str],
+        *,
+        idempotent: bool,
+    ) -> tuple[int, str, bytes]:
+        """One request with its retries: (status, reason, body read within the cap).
+
+        A request that surely never reached the server is retried; any other
+        failure, and 502/503/504, only when ``idempotent``."""
         attempt = 0
         while True:
             attempt += 1
             try:
                 resp = self.session.request(
                     method,
-                    url,
+                    self.base_url + path,
                     data=body,
                     headers=headers,
                     timeout=(self.connect_timeout_s, self.timeout_s),
                     allow_redirects=False,
                     stream=True,
                 )
-            except requests.RequestException as exc:
-                if attempt <= self.retries and (idempotent or _not_sent(exc)):
-                    time.sleep(self.backoff_s * 2 ** (attempt - 1))
-                    continue
-                raise NetworkError(f"{method} {path}: {_describe(exc)}") from None
-            try:
                 raw = _read_capped(resp)
             except requests.RequestException as exc:
-                if attempt <= self.retries and idempotent:
+                if attempt <= self.retries and (idempotent or _not_sent(exc)):
                     time.sleep(self.backoff_s * 2 ** (attempt - 1))
                     continue
                 raise NetworkError(f"{method} {path}: {_describe(exc)}") from None
             if resp.status_code in RETRY_STATUSES and idempotent and attempt <= self.retries:
                 time.sleep(self.backoff_s * 2 ** (attempt - 1))
                 continue
-            return _decode(resp.status_code, resp.reason, raw, f"{method} {path}")
+            return resp.status_code, resp.reason, raw
 
 
 def _describe(exc: requests.RequestException) -> str:

@@ -34,39 +34,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from kiemphieu.client.cli.demo_scenario import manifest_toml
 from tests.support.server_process import ServerProcess
 
 KIEMPHIEU = str(Path(sys.executable).parent / "kiemphieu")
 PASS = "benchmark passphrase, not a secret"
-MANIFEST = """
-election_id = "{eid}"
-
-[title]
-vi = "Đo hiệu năng sinh khóa"
-en = "Key generation benchmark"
-
-[description]
-vi = "Đo thời gian sinh khóa của ban kiểm phiếu."
-en = "Times the committee's key generation."
-
-[rules]
-summoned = 10
-quorum = "2/3"
-denominator = "returned"
-revote = "last-counts"
-trustees = 5
-threshold = 3
-
-[[questions]]
-id = "motion"
-kind = "single"
-title = {{ vi = "Nghị quyết", en = "Motion" }}
-options = [
-  {{ id = "yes", vi = "Đồng ý", en = "Yes" }},
-  {{ id = "no", vi = "Không đồng ý", en = "No" }},
-]
-blank = true
-"""
 DONE = re.compile(
     r"done in ([\d.]+) s \((\d+) rounds; computing: sieve ([\d.]+) s, product ([\d.]+) s, "
     r"biprimality ([\d.]+) s, key ([\d.]+) s; waiting ([\d.]+) s\); (\d+) candidate pairs in "
@@ -91,7 +63,7 @@ def one_run(
     secret.write_text(PASS)
     secret.chmod(0o600)
     manifest = folder / "manifest.toml"
-    manifest.write_text(MANIFEST.format(eid=eid))
+    manifest.write_text(manifest_toml(eid), encoding="utf-8")  # the demo's: 5 trustees, any 3
     admin = ("--server", url, "--token-file", token)
     cli("admin", "create", *admin, "--manifest", manifest, env=env)
     for i in range(1, 6):
