@@ -21,7 +21,6 @@ server; the command itself always uses 3072 bits under the standard policy.
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import secrets
 import shutil
@@ -41,20 +40,16 @@ from . import registrar
 from .admin import add_trustee
 from .ceremony import run_ceremony, share_path
 from .connection import ExitCode, LocalError, UsageError, guarded
+from .demo_auto import MINUTES_NAME, run_auto, run_verb, timed
 from .demo_server import DemoServer, free_port, start_server
-from .demo_voting import cast_ballots
-from .http import ApiClient, BadReply, api_path
+from .http import ApiClient, api_path
 from .keygen import run_committee
 from .keystore import KeystoreError, card_path, load_card, load_registrar_card
 from .registrar_keys import init_registrar
-from .result_table import render_table
-from .results import verify_result
-from .trustee import TEST_PEDERSEN_BITS, check, decrypt, init_trustee, open_secrets
-from .voter import fetch_election
+from .trustee import TEST_PEDERSEN_BITS, check, init_trustee, open_secrets
 
 DEFAULT_DIR = Path("kiemphieu-demo")
 DEMO_BITS = 3072
-MINUTES_NAME = "bien-ban-kiem-phieu.pdf"
 DEMO_ENTRIES = frozenset(
     {"server", "trustees", "registrar", "ceremony", "credentials", "manifest.toml"}
     | {"admin-token"}
@@ -111,19 +106,6 @@ class DemoSetup:
         return ApiClient(self.url, token=self.token_file.read_text(encoding="utf-8").strip())
 
 
-def run_verb(register: Callable[[Any], None], argv: list[str]) -> int:
-    """Run one command (its module's ``register``) with ``argv``; returns its exit code."""
-    parser = argparse.ArgumentParser(prog="kiemphieu")
-    register(parser.add_subparsers(dest="verb"))
-    args = parser.parse_args(argv)
-    return int(args.handler(args))
-
-
-def _timed(timings: dict[str, float], name: str, started: float) -> float:
-    timings[name] = time.perf_counter() - started
-    return timings[name]
-
-
 def setup_election(
     url: str,
     token_file: Path,
@@ -163,7 +145,7 @@ def setup_election(
         add_trustee(admin, election_id, i, card)
     say(
         f"committee: {len(passphrases)} trustees made their keys and signed cards and are "
-        f"registered ({_timed(timings, 'trustees', started):.1f} s; keys in {folder / 'trustees'})"
+        f"registered ({timed(timings, 'trustees', started):.1f} s; keys in {folder / 'trustees'})"
     )
     (folder / "registrar").mkdir(mode=0o700)
     registrar_passphrase = secrets.token_urlsafe(12)
@@ -192,7 +174,7 @@ def setup_election(
         for i, passphrase in enumerate(passphrases, 1):
             keys, share = open_secrets(setup.key_file(i), setup.share_file(i), passphrase)
             check(public, election_id, keys, share, policy, say=lambda line: say("  " + line))
-        say(f"  every trustee checked its share ({_timed(timings, 'checks', started):.1f} s)")
+        say(f"  every trustee checked its share ({timed(timings, 'checks', started):.1f} s)")
 
     started = time.perf_counter()
     argv = ["credentials", "issue", "--election", election_id, "--count", str(scenario.SUMMONED)]
@@ -204,7 +186,7 @@ def setup_election(
     code = run_verb(registrar.register, [*argv, "--token-file", str(token_file)])
     if code:
         raise StepFailed("issuing the credentials", code)
-    _timed(timings, "credentials", started)
+    timed(timings, "credentials", started)
     admin.post(api_path("admin", "elections", election_id, "open"), b"", admin=True)
     say(f"the poll of {election_id} is open")
     return setup
@@ -239,73 +221,6 @@ def _write_secret(path: Path, text: str) -> None:
             out.write(text + "\n")
     except OSError as exc:
         raise LocalError(f"cannot write {path}: {exc.strerror}") from None
-
-
-@dataclass(frozen=True)
-class AutoOutcome:
-    """What ``--auto`` did: the verified result's table and the minutes, if made."""
-
-    table: str
-    minutes: Path | None
-
-
-def read_codes(path: Path, count: int) -> list[str]:
-    """The first ``count`` credential codes of the sheets' CSV."""
-    try:
-        with path.open(newline="", encoding="utf-8") as f:
-            rows = list(csv.reader(f))[1:]
-    except OSError as exc:
-        raise LocalError(f"cannot read {path}: {exc.strerror}") from None
-    if len(rows) < count:
-        raise UsageError(f"{path} holds {len(rows)} codes; {count} are needed")
-    return [code for _, code in rows[:count]]
-
-
-def run_auto(setup: DemoSetup, voters: int, *, workers: int = 2, say: Say = print) -> AutoOutcome:
-    """Vote, close, decrypt with trustees 1, 3, 5, verify the result against the
-    ballots cast, and render the minutes (when the minutes module is present)."""
-    public, timings, eid = ApiClient(setup.url), setup.timings, setup.election_id
-    election = fetch_election(public, eid, setup.policy)
-    votes = scenario.random_votes(voters)
-    started = time.perf_counter()
-    codes = read_codes(setup.codes_file, voters)
-    cast_ballots(public, election.context, codes, votes, workers=workers, say=say)
-    seconds = _timed(timings, "voting", started)
-    say(f"{voters} ballots cast and their receipts verified ({seconds:.1f} s)")
-    closed = setup.admin().post(api_path("admin", "elections", eid, "close"), b"", admin=True)
-    head = bytes.fromhex(str(closed.get("board_head")))
-    say(f"the poll of {eid} is closed; the chair reads out the head {head.hex()}")
-    for i in scenario.DECRYPTING:
-        keys, share = open_secrets(setup.key_file(i), setup.share_file(i), setup.passphrases[i - 1])
-        phases = decrypt(
-            public, eid, keys, share, setup.policy, head=head, say=lambda line: say("  " + line)
-        )
-        timings[f"decrypt trustee {i}"] = sum(phases.values())
-    started = time.perf_counter()
-    verified = verify_result(public, eid, setup.policy)
-    _timed(timings, "results", started)
-    slots = [p.slots for p in verified.counts.questions[0].parts]
-    if slots != scenario.expected_slots(votes):
-        raise BadReply("the decrypted counts differ from the ballots the demo cast")
-    table = render_table(election.context.manifest, verified.result, "vi")
-    minutes = render_minutes_pdf(setup, setup.folder / MINUTES_NAME, say)
-    return AutoOutcome(table, minutes)
-
-
-def render_minutes_pdf(setup: DemoSetup, out: Path, say: Say) -> Path | None:
-    """The counting minutes through ``kiemphieu minutes``; None (with a note) when
-    this installation has no minutes module or the minutes could not be made."""
-    try:
-        from . import minutes  # noqa: PLC0415 - optional, loaded only here
-    except ImportError:
-        say("(no counting minutes: this kiemphieu has no minutes module yet)")
-        return None
-    argv = ["minutes", "--server", setup.url, "--election", setup.election_id, "--out", str(out)]
-    code = run_verb(minutes.register, argv)
-    if code:
-        say(f"(the counting minutes could not be made: exit {code})")
-        return None
-    return out
 
 
 def prepare_demo_folder(folder: Path, *, force: bool) -> None:
