@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 
 from .app import create_app
 from .config import ServerConfig
 from .identity import ensure_admin_token
-from .storage.database import open_database
+from .storage.database import SchemaError, open_database
 from .web import WebRootError, load_site
 
 # Tuned with tests/benchmarks/cast_throughput.py (docs/performance.md): with
@@ -103,6 +104,44 @@ def config_from(args: argparse.Namespace) -> ServerConfig:
     )
 
 
+class StartupError(Exception):
+    """Why the server cannot start, in one line with the fix."""
+
+
+def _prepare(config: ServerConfig) -> str | None:
+    """Make the data folder, open and migrate the database, make the admin token
+    on first start; every fault becomes one StartupError line (no traceback)."""
+    try:
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StartupError(
+            f"cannot create the data folder {config.data_dir}: {exc.strerror}; "
+            "give a folder you may write to (--data)"
+        ) from None
+    try:
+        db = open_database(config.db_url)
+        try:
+            return ensure_admin_token(db)
+        finally:
+            db.dispose()
+    except SchemaError as exc:
+        raise StartupError(str(exc)) from None
+    except (ValueError, ArgumentError) as exc:
+        raise StartupError(f"--db: {exc}") from None
+    except OperationalError as exc:
+        first = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        raise StartupError(
+            f"cannot open the database ({first}): check that PostgreSQL runs and accepts "
+            "this user, or that the SQLite file's folder is writable"
+        ) from None
+    except (DatabaseError, OSError) as exc:
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise StartupError(
+            f"the database cannot be used ({detail}): is it a kiemphieu database? give "
+            "another --data folder or --db, or restore it from a backup"
+        ) from None
+
+
 def run(args: argparse.Namespace) -> int:
     """Prepare the database, show a new admin token once, and serve until stopped."""
     config = config_from(args)
@@ -114,10 +153,11 @@ def run(args: argparse.Namespace) -> int:
         except (OSError, WebRootError) as exc:
             print(f"Cannot serve the booth pages: {exc}", file=sys.stderr, flush=True)
             return 1
-    config.data_dir.mkdir(parents=True, exist_ok=True)
-    db = open_database(config.db_url)
-    token = ensure_admin_token(db)
-    db.dispose()
+    try:
+        token = _prepare(config)
+    except StartupError as exc:
+        print(f"kiemphieu serve: {exc}", file=sys.stderr, flush=True)
+        return 1
     if token is not None:
         print(
             f"New admin token (shown once; keep it safe, it is stored only hashed):\n  {token}",

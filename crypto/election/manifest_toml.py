@@ -102,6 +102,8 @@ def manifest_from_toml(source: str | bytes) -> Manifest:
         raise DecodeError("", f"not valid TOML: {exc}") from exc
     except RecursionError:  # tomllib recurses once per level of nested arrays and tables
         raise DecodeError("", "not valid TOML: nested too deeply") from None
+    except ValueError:  # Python's limit on the digits of an integer (4,300 by default)
+        raise DecodeError("", "not valid TOML: a number has too many digits") from None
     info = document_info(Manifest)
     if info is None:  # pragma: no cover - Manifest is a document
         raise TypeError("Manifest is not a document")

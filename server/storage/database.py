@@ -136,6 +136,12 @@ class Database:
             schema.schema_version.create(conn, checkfirst=True)
             done = conn.execute(select(schema.schema_version.c.version)).scalars().all()
             current = max(done, default=0)
+            if current > len(MIGRATIONS):
+                raise SchemaError(
+                    f"this database has schema version {current}, made by a newer kiemphieu "
+                    f"(this one knows up to {len(MIGRATIONS)}); run that version, or give "
+                    "a new --data folder or --db"
+                )
             for version in range(current, len(MIGRATIONS)):
                 MIGRATIONS[version](conn)
                 conn.execute(

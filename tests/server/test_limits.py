@@ -387,6 +387,7 @@ def test_malformed_content_is_400_naming_the_field(opened, bodies):
         ("non-UTF-8", b'election_id = "\xff"', "<root>"),
         ("not TOML", b"election_id = = 1", "<root>"),
         ("deep nesting", b"x = " + b"[" * 5000 + b"]" * 5000, "<root>"),
+        ("4,301-digit integer", b"summoned = " + b"9" * 4301, "<root>"),
         ("wrong type", manifest_toml().replace("trustees = 5", 'trustees = "5"').encode(), None),
     ]
     for what, body, field in toml_cases:

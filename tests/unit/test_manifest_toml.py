@@ -79,6 +79,9 @@ def test_not_toml_and_too_big():
         manifest_from_toml("#" * (300 * 1024))
     with pytest.raises(DecodeError, match="set by kiemphieu"):
         manifest_from_toml('type = "manifest"\n' + SOURCE)
+    # Python refuses to convert integers of more than 4,300 digits (issue 13)
+    with pytest.raises(DecodeError, match="too many digits"):
+        manifest_from_toml("counter_bits = " + "9" * 4301 + "\n" + SOURCE)
 
 
 def test_meeting_section():
