@@ -104,6 +104,11 @@ def config_from(args: argparse.Namespace) -> ServerConfig:
     )
 
 
+ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss'
+"""The access log line: client, time, method, path *without its query string*
+(a token pasted into a URL never reaches the log), status, size, seconds."""
+
+
 class StartupError(Exception):
     """Why the server cannot start, in one line with the fix."""
 
@@ -172,6 +177,7 @@ def run(args: argparse.Namespace) -> int:
         "timeout": 120,
         "graceful_timeout": 10,
         "accesslog": "-",
+        "access_log_format": ACCESS_LOG_FORMAT,
         "errorlog": "-",
         "loglevel": "info",
         "limit_request_line": 8190,

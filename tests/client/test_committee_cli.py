@@ -393,12 +393,16 @@ def test_demo_server_keeps_the_token_out_of_its_log(tmp_path):
                 admin.post("/api/admin/elections", b"x", content_type="application/toml",
                            admin=True)  # fmt: skip
             assert refused.value.status == status
+        leaked = requests.get(server.url + "/api/elections?token=" + token, timeout=10)
+        assert leaked.status_code == 200  # the query string is ignored, and never logged
         booth = requests.get(server.url + "/", timeout=10)  # the installed booth is served
         assert booth.status_code == 200
         assert "default-src 'self'" in booth.headers["Content-Security-Policy"]
     finally:
         server.stop()
-    assert token not in (tmp_path / "d" / "server.log").read_text()
+    log = (tmp_path / "d" / "server.log").read_text()
+    assert token not in log
+    assert '"GET /api/elections HTTP/1.1" 200' in log  # the request is logged, its query is not
     with pytest.raises(demo.UsageError, match="not empty"):
         demo.prepare_demo_folder(tmp_path / "d", force=False)
     demo.prepare_demo_folder(tmp_path / "d", force=True)
