@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import argparse
 import importlib.resources
+import os
+import stat
 import sys
 from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 
 from .app import create_app
@@ -116,19 +119,28 @@ class StartupError(Exception):
 def _prepare(config: ServerConfig) -> str | None:
     """Make the data folder, open and migrate the database, make the admin token
     on first start; every fault becomes one StartupError line (no traceback)."""
+    folder = config.data_dir
     try:
-        config.data_dir.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        mode = stat.S_IMODE(folder.stat().st_mode)
     except OSError as exc:
         raise StartupError(
-            f"cannot create the data folder {config.data_dir}: {exc.strerror}; "
+            f"cannot create the data folder {folder}: {exc.strerror}; "
             "give a folder you may write to (--data)"
         ) from None
+    if mode & 0o077:
+        raise StartupError(
+            f"the data folder {folder} is open to other users (mode {mode:o}), and it holds "
+            f"the receipt signing key: run  chmod 700 {folder}  and start again"
+        )
     try:
         db = open_database(config.db_url)
         try:
-            return ensure_admin_token(db)
+            token = ensure_admin_token(db)
         finally:
             db.dispose()
+        _owner_only(config.db_url)
+        return token
     except SchemaError as exc:
         raise StartupError(str(exc)) from None
     except (ValueError, ArgumentError) as exc:
@@ -147,8 +159,22 @@ def _prepare(config: ServerConfig) -> str | None:
         ) from None
 
 
+def _owner_only(db_url: str) -> None:
+    """An SQLite database and its journal files: mode 0600, whatever the umask."""
+    url = make_url(db_url)
+    if url.get_backend_name() != "sqlite" or not url.database:
+        return
+    for suffix in ("", "-wal", "-shm"):
+        path = Path(url.database + suffix)
+        if path.exists():
+            path.chmod(0o600)
+
+
 def run(args: argparse.Namespace) -> int:
-    """Prepare the database, show a new admin token once, and serve until stopped."""
+    """Prepare the database, show a new admin token once, and serve until stopped.
+
+    Files the server makes (database, journal, records) are for its user only."""
+    os.umask(0o077)
     config = config_from(args)
     if config.web_root is None:
         print("No booth pages found: serving the API only.", file=sys.stderr, flush=True)
