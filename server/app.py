@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .api import admin, keygen, public, registrar, trustee, voter
@@ -26,6 +27,9 @@ from .services import Services
 from .storage.database import open_database
 from .web import blueprint as web_blueprint
 from .web import load_site
+
+RETRY_AFTER_S = 5
+"""Seconds a client waits after a transient database fault (503)."""
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'none'",
@@ -99,6 +103,23 @@ def create_app(
             if name.lower() != "content-type":
                 resp.headers[name] = value
         return resp, status
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_down(exc: Exception) -> tuple[Response, int]:
+        # A killed connection, a full disk, a database restarting: nothing was
+        # stored, and the same request may succeed in a moment (docs/api.md).
+        app.logger.warning("database unavailable: %s", type(exc).__name__)
+        resp = jsonify(
+            {
+                "code": "unavailable",
+                "message": "the database is unavailable for a moment; nothing was stored, "
+                "retry after a few seconds",
+                "field": None,
+            }
+        )
+        resp.headers["Retry-After"] = str(RETRY_AFTER_S)
+        return resp, 503
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> tuple[Response, int]:

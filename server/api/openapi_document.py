@@ -138,6 +138,7 @@ ERRORS = {
     "413": ("TooLarge", "body larger than the server accepts"),
     "422": ("Unprocessable", "well-formed, but a signature or proof does not verify"),
     "429": ("RateLimited", "too many administrative requests; retry later"),
+    "503": ("Unavailable", "the database is unavailable for a moment; retry after Retry-After"),
 }
 
 
@@ -338,7 +339,8 @@ def _operation(op: Op) -> Schema:
         for response in responses.values():
             response["headers"] = op.headers
     responses |= op.more or {}
-    codes = set(op.errors.split()) | {"413"}  # any request may carry an oversized body
+    # any request may carry an oversized body or meet a database fault
+    codes = set(op.errors.split()) | {"413", "503"}
     if op.role in ("admin", "registrar"):
         codes |= {"401", "429"}
     if op.role == "trustee":

@@ -15,6 +15,7 @@ import json
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from kiemphieu.crypto import codec
@@ -265,6 +266,29 @@ def test_security_headers_on_answers_and_errors(opened, monkeypatch):
     body = assert_error(r, 500, "internal")
     assert "hunter2" not in r.get_data(as_text=True) and body["field"] is None
     assert_security_headers(r)
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly")),
+        OperationalError("INSERT", {}, Exception("database or disk is full")),
+        InterfaceError("SELECT 1", {}, Exception("connection already closed")),
+    ],
+)
+def test_a_transient_database_fault_is_503_with_retry_after(opened, monkeypatch, fault):
+    server, eid = opened.server, opened.election_id
+    client = server.client
+
+    def down(*_a: Any, **_k: Any) -> Any:
+        raise fault
+
+    monkeypatch.setattr(server.app.extensions["kiemphieu"].db, "read", down)
+    for r in (client.get("/api/elections"), client.get(f"/api/elections/{eid}/board")):
+        body = assert_error(r, 503, "unavailable")
+        assert r.headers["Retry-After"] == "5" and body["field"] is None
+        assert "disk is full" not in r.get_data(as_text=True)
+        assert_security_headers(r)
 
 
 # --- oversized bodies ------------------------------------------------------------
