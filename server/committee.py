@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from kiemphieu.crypto import codec
+from kiemphieu.crypto.election.attestation import CloseAttestation, attestation_message
 from kiemphieu.crypto.election.ceremony import (
     KeyCeremony,
     VerifiedKeyCeremony,
@@ -21,7 +22,13 @@ from kiemphieu.crypto.election.ceremony import (
 )
 from kiemphieu.crypto.election.committee import Committee, Trustee, verify_card
 from kiemphieu.crypto.election.context import ElectionContext
-from kiemphieu.crypto.election.trustee import SharePurpose, TrusteeShares, verify_shares
+from kiemphieu.crypto.election.credential import verify_signature
+from kiemphieu.crypto.election.trustee import (
+    SharePurpose,
+    TrusteeShares,
+    shares_message,
+    verify_shares,
+)
 from kiemphieu.crypto.errors import KiemphieuCryptoError, VerificationError
 from kiemphieu.crypto.primitives.combination import VerifiedDecryptionShare
 from kiemphieu.crypto.primitives.paillier import KeyPolicy
@@ -156,6 +163,24 @@ def check_ceremony_committee(conn: Connection, election_id: str, ceremony: KeyCe
             "the key ceremony's committee is not the registered trustees and registrar",
             "committee",
         )
+
+
+def signed_by_member(
+    conn: Connection, election_id: str, doc: TrusteeShares | CloseAttestation
+) -> bool:
+    """The document's signature is that of the registered member at its index
+    (only the signature: the cheap check that decides rate limiting)."""
+    for t in trustees(conn, election_id):
+        if t.index == doc.index:
+            message = (
+                shares_message(doc) if isinstance(doc, TrusteeShares) else attestation_message(doc)
+            )
+            try:
+                verify_signature(t.identity_key, message, doc.signature)
+            except VerificationError:
+                return False
+            return True
+    return False
 
 
 def _trustee(conn: Connection, election_id: str, index: int) -> Trustee:

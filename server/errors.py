@@ -13,6 +13,8 @@ class ApiError(Exception):
     code: str
     message: str
     field: str | None = None
+    retry_after: int | None = None
+    """Seconds, sent as the Retry-After header (429, 503)."""
 
     def body(self) -> dict[str, str | None]:
         return {"code": self.code, "message": self.message, "field": self.field}
@@ -32,6 +34,13 @@ def conflict(code: str, message: str, field: str | None = None) -> ApiError:
 
 def forbidden(message: str) -> ApiError:
     return ApiError(403, "forbidden", message)
+
+
+def rate_limited(wait: float) -> ApiError:
+    """429 with the seconds to wait, also as Retry-After."""
+    seconds = max(1, round(wait + 0.5))
+    return ApiError(429, "rate-limited", f"too many refused requests; retry in {seconds} s",
+                    retry_after=seconds)  # fmt: skip
 
 
 def unauthorized(message: str = "a valid admin token is required") -> ApiError:

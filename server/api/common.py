@@ -13,7 +13,7 @@ from kiemphieu.crypto.canonical_json import parse_object
 from kiemphieu.crypto.election.manifest import IDENT
 from kiemphieu.crypto.errors import DecodeError
 
-from ..errors import ApiError, bad_request, unauthorized
+from ..errors import ApiError, bad_request, rate_limited, unauthorized
 from ..services import services
 
 T = TypeVar("T")
@@ -28,19 +28,23 @@ def client_key() -> str:
 
 
 def admin_only(view: F) -> F:
-    """Require ``Authorization: Bearer <admin token>``, rate-limited per client."""
+    """Require ``Authorization: Bearer <admin token>``. The token is checked
+    first: a request that has it is never rate-limited; one that does not
+    counts as a refusal of its client address, and past the limit gets 429
+    with Retry-After (server/ratelimit.py)."""
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         svc = services()
-        wait = svc.admin_limiter.allow(client_key())
-        if wait is not None:
-            raise ApiError(429, "rate-limited", f"too many requests; retry in {wait:.0f} s")
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
-        if scheme != "Bearer" or not token or not svc.identity.admin_token_ok(token.strip()):
-            raise unauthorized()
-        return view(*args, **kwargs)
+        if scheme == "Bearer" and token and svc.identity.admin_token_ok(token.strip()):
+            return view(*args, **kwargs)
+        wait = svc.admin_limiter.blocked(client_key())
+        if wait is not None:
+            raise rate_limited(wait)
+        svc.admin_limiter.refuse(client_key())
+        raise unauthorized()
 
     return wrapper  # type: ignore[return-value]
 

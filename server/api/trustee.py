@@ -9,25 +9,35 @@ from kiemphieu.crypto.election.trustee import SharePurpose, TrusteeShares
 
 from .. import attestations, committee, counting, elections
 from ..elections import State
-from ..errors import ApiError, bad_request
+from ..errors import ApiError, bad_request, rate_limited
 from ..services import services
 from .common import client_key, decode_body
 
 blueprint = Blueprint("trustee", __name__, url_prefix="/api/trustee")
 
 
-def _limited() -> None:
-    wait = services().admin_limiter.allow(client_key())
+def _guard(election_id: str, doc: TrusteeShares | CloseAttestation) -> None:
+    """A document signed by the committee member it names is never rate-limited;
+    any other counts as a refusal of its client address, and past the limit is
+    refused with 429 before it costs a proof check (server/ratelimit.py)."""
+    svc = services()
+    with svc.db.read() as conn:
+        signed = committee.signed_by_member(conn, election_id, doc)
+    if signed:
+        return
+    limiter = svc.admin_limiter
+    wait = limiter.blocked(client_key())
     if wait is not None:
-        raise ApiError(429, "rate-limited", f"too many requests; retry in {wait:.0f} s")
+        raise rate_limited(wait)
+    limiter.refuse(client_key())
 
 
 @blueprint.post("/elections/<election_id>/test-shares")
 def post_test_shares(election_id: str) -> tuple[Response, int]:
     """Body: ``trustee-shares`` of the ceremony's test ciphertext (purpose ``test``)."""
-    _limited()
     svc = services()
     doc = decode_body(TrusteeShares)
+    _guard(election_id, doc)
     if doc.purpose is not SharePurpose.TEST:
         raise bad_request("malformed", "these are not test shares", "purpose")
     with svc.db.read() as conn:
@@ -45,9 +55,9 @@ def post_test_shares(election_id: str) -> tuple[Response, int]:
 @blueprint.post("/elections/<election_id>/tally-shares")
 def post_tally_shares(election_id: str) -> tuple[Response, int]:
     """Body: ``trustee-shares`` of the packed tally (purpose ``tally``)."""
-    _limited()
     svc = services()
     doc = decode_body(TrusteeShares)
+    _guard(election_id, doc)
     with svc.db.read() as conn:
         row = elections.get(conn, election_id)
     stored = counting.post_tally_shares(svc.db, svc.contexts.get(row), election_id, doc)
@@ -61,9 +71,9 @@ def post_attestation(election_id: str) -> tuple[Response, int]:
     """Body: a trustee's ``close-attestation`` of the closed board. 201 when new,
     200 when the same trustee attested the same board before; 409 if it names
     another board than the server's."""
-    _limited()
     svc = services()
     doc = decode_body(CloseAttestation)
+    _guard(election_id, doc)
     with svc.db.read() as conn:
         row = elections.get(conn, election_id)
     new = attestations.post_attestation(svc.db, svc.contexts.get(row), election_id, doc)
