@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib.resources
 import os
+import ssl
 import stat
 import sys
 from pathlib import Path
@@ -76,6 +77,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the browser booth's folder served at / (default: the one installed with kiemphieu)",
     )
     parser.add_argument("--no-web", action="store_true", help="serve the API only, no booth pages")
+    parser.add_argument(
+        "--tls-cert",
+        type=Path,
+        metavar="FILE",
+        help="serve HTTPS with this certificate chain (PEM); needs --tls-key",
+    )
+    parser.add_argument(
+        "--tls-key", type=Path, metavar="FILE", help="the certificate's private key (PEM)"
+    )
     parser.add_argument(
         "--batch-window-ms",
         type=float,
@@ -159,6 +169,26 @@ def _prepare(config: ServerConfig) -> str | None:
         ) from None
 
 
+def _tls_options(cert: Path | None, key: Path | None) -> dict[str, str]:
+    """gunicorn's certfile/keyfile, checked here so a mistake is one line at start:
+    both or neither, both readable, and the key matching the certificate."""
+    if cert is None and key is None:
+        return {}
+    if cert is None or key is None:
+        raise StartupError("give both --tls-cert and --tls-key, or neither")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(str(cert), str(key))
+    except ssl.SSLError as exc:  # before OSError, of which it is a kind
+        raise StartupError(
+            f"the TLS certificate and key do not load ({exc.reason or exc}): give the PEM "
+            "certificate chain and its own private key"
+        ) from None
+    except OSError as exc:
+        raise StartupError(f"cannot read the TLS files: {exc.strerror or exc}") from None
+    return {"certfile": str(cert), "keyfile": str(key)}
+
+
 def _owner_only(db_url: str) -> None:
     """An SQLite database and its journal files: mode 0600, whatever the umask."""
     url = make_url(db_url)
@@ -185,6 +215,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"Cannot serve the booth pages: {exc}", file=sys.stderr, flush=True)
             return 1
     try:
+        tls = _tls_options(args.tls_cert, args.tls_key)
         token = _prepare(config)
     except StartupError as exc:
         print(f"kiemphieu serve: {exc}", file=sys.stderr, flush=True)
@@ -196,6 +227,7 @@ def run(args: argparse.Namespace) -> int:
             flush=True,
         )
     options = {
+        **tls,
         "bind": f"{args.host}:{args.port}",
         "workers": args.workers,
         "threads": args.threads,
