@@ -65,6 +65,9 @@ def create_app(
         contexts=contexts,
         batcher=Batcher(config.batch_window_s, config.batch_max),
         admin_limiter=RateLimiter(config.admin_rate.count, config.admin_rate.seconds),
+        ballot_limiter=RateLimiter(
+            config.refused_ballot_rate.count, config.refused_ballot_rate.seconds
+        ),
         record_builder=RecordBuilder(
             db, contexts, identity.receipt_seed, config.data_dir, hook=record_hook
         ),

@@ -29,6 +29,9 @@ class ServerConfig:
     batch_window_s: float = 0.05
     batch_max: int = 64
     admin_rate: RateLimit = field(default_factory=lambda: RateLimit(120, 60.0))
+    refused_ballot_rate: RateLimit = field(default_factory=lambda: RateLimit(5, 600.0))
+    """Refused ballots (bad signature or proof) one credential may send before its
+    ballots are refused unchecked for the rest of the window (issue 13)."""
     public_page_max: int = 500
     web_root: Path | None = None
     """The browser booth's folder (client/web), served at ``/``; None serves the API only."""

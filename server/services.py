@@ -23,6 +23,7 @@ class Services:
     contexts: ContextCache
     batcher: Batcher
     admin_limiter: RateLimiter
+    ballot_limiter: RateLimiter
     record_builder: RecordBuilder
 
 

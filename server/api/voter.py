@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from .. import casting
+from ..errors import ApiError, rate_limited
 from ..services import services
 from .common import body_bytes, wire
 
@@ -17,12 +18,24 @@ def cast_ballot(election_id: str) -> tuple[Response, int]:
     receipt if this exact ballot is already on the board."""
     svc = services()
     ballot = casting.decode_ballot(body_bytes(), svc.config.max_body_bytes)
-    result = casting.cast(
-        svc.db,
-        contexts=svc.contexts,
-        batcher=svc.batcher,
-        identity=svc.identity,
-        election_id=election_id,
-        ballot=ballot,
-    )
+    # A credential whose ballots keep failing their signature or proofs (a flood of
+    # bogus ballots, each costing the server a full verification) is refused
+    # unchecked for a while; other credentials are never slowed by it (issue 13).
+    key = f"{election_id}/{ballot.credential.hex()}"
+    wait = svc.ballot_limiter.blocked(key)
+    if wait is not None:
+        raise rate_limited(wait)
+    try:
+        result = casting.cast(
+            svc.db,
+            contexts=svc.contexts,
+            batcher=svc.batcher,
+            identity=svc.identity,
+            election_id=election_id,
+            ballot=ballot,
+        )
+    except ApiError as exc:
+        if exc.status == 422:
+            svc.ballot_limiter.refuse(key)
+        raise
     return wire(result.receipt, 201 if result.created else 200)

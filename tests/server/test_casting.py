@@ -183,3 +183,42 @@ def test_admin_needs_token(server):
     assert r.status_code == 401
     r = server.client.post("/api/admin/elections", data=b"x")
     assert r.status_code == 401
+
+
+def test_a_credential_sending_bogus_ballots_is_refused_unchecked_and_no_one_else(
+    opened, monkeypatch
+):
+    """Issue 13: refused ballots count per credential; past the limit its ballots get
+    429 with Retry-After before any proof is checked, and other voters are served."""
+    server, eid = opened.server, opened.election_id
+    services = server.app.extensions["kiemphieu"]
+    from kiemphieu.server.ratelimit import RateLimiter
+
+    monkeypatch.setattr(services, "ballot_limiter", RateLimiter(2, 3600))
+    ctx = context_of(server, eid)
+    ballot = bl.encrypt_ballot(ctx, opened.keys[0], VOTE)
+    ans = ballot.answers[1]
+    proof = ans.proofs[0]
+    bad_proof = dataclasses.replace(proof, z=(proof.z[1], proof.z[0], *proof.z[2:]))
+    unsigned = dataclasses.replace(
+        ballot,
+        answers=(ballot.answers[0], dataclasses.replace(ans, proofs=(bad_proof,))),
+        signature=bl.ZERO_SIGNATURE,
+    )
+    bogus = dataclasses.replace(
+        unsigned, signature=opened.keys[0].sign(bl.signing_message(unsigned))
+    )
+    for _ in range(2):
+        assert cast(server, eid, bogus).status_code == 422
+    from kiemphieu.server import casting
+
+    checked: list[int] = []
+    real = casting.cast
+    monkeypatch.setattr(casting, "cast", lambda *a, **k: checked.append(1) or real(*a, **k))
+    r = cast(server, eid, bogus)
+    assert r.status_code == 429 and r.json["code"] == "rate-limited"
+    assert int(r.headers["Retry-After"]) >= 1 and not checked  # refused before any proof
+    other = bl.encrypt_ballot(ctx, opened.keys[1], VOTE)
+    assert cast(server, eid, other).status_code == 201  # another voter is served
+    assert checked == [1]  # and only that ballot reached the verification
+    assert cast(server, eid, ballot).status_code == 429  # the flooding credential waits
