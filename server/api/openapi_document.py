@@ -137,7 +137,10 @@ ERRORS = {
     "409": ("Conflict", "refused in the election's current state"),
     "413": ("TooLarge", "body larger than the server accepts"),
     "422": ("Unprocessable", "well-formed, but a signature or proof does not verify"),
-    "429": ("RateLimited", "too many administrative requests; retry later"),
+    "429": (
+        "RateLimited",
+        "too many refused requests from this client or credential; retry after Retry-After",
+    ),
     "503": ("Unavailable", "the database is unavailable for a moment; retry after Retry-After"),
 }
 
@@ -246,7 +249,8 @@ def _operations() -> list[Op]:
            "Cast a ballot and get the server's signed receipt",
            {"201": (ref("Receipt"), "the ballot is on the board"),
             "200": (ref("Receipt"), "this exact ballot was already on the board")},
-           "400 403 404 409 422", eid, _body("Ballot", "a signed encrypted ballot (spec §8.5)")),
+           "400 403 404 409 422 429", eid,
+           _body("Ballot", "a signed encrypted ballot (spec §8.5)")),
         Op("get", "/api/server", "public.server_info", "public",
            "The software and the server's receipt key",
            {"200": (ref("ServerInfo"), "about this server")}),
