@@ -5,6 +5,16 @@ rounded half up from the exact fraction 100·count/D; a threshold is tested on
 the integers themselves (``den·count > num·D`` or ``den·count ≥ num·D``), never
 on a rounded percentage.
 
+Two rules of QĐ 96-QĐ/TW decide which flags a part carries:
+
+* tiers are exclusive (Điều 11: *trên 1/2 đến dưới 2/3* and *từ 2/3 trở lên*
+  tín nhiệm thấp): of the thresholds of one scale (question, slot,
+  denominator) a part carries only the highest it reaches
+  (:meth:`Threshold.outranks`), so 40 low of 60 is "two thirds or more" only;
+* below the quorum (fewer than 2/3 of those summoned present) the conference
+  cannot proceed: ``quorum_met`` is false, the result has no effect and no part
+  carries a flag; counts and percentages are still shown.
+
 Per part (a person's row, a motion, a candidate):
 
 * ``returned`` = ballots counted (the last ballot of each credential that voted);
@@ -38,7 +48,8 @@ class SlotResult:
 
 @dataclass(frozen=True, slots=True)
 class PartResult:
-    """The result for one row, motion or candidate, with the flags raised."""
+    """The result for one row, motion or candidate, with the flags raised: at
+    most one per scale, none when the quorum is not met (§8.8)."""
 
     part: Annotated[str, Text(1, 48)]
     returned: Annotated[int, SmallInt(0, MAX_COUNT)]
@@ -58,7 +69,8 @@ class QuestionResult:
 @document("result", 1)
 @dataclass(frozen=True, slots=True)
 class ElectionResult:
-    """The published result (§8.8): participation, quorum and every question."""
+    """The published result (§8.8): participation, quorum and every question.
+    ``quorum_met`` false says the result has no effect (and no part has a flag)."""
 
     election: Annotated[bytes, Bytes(32)]
     summoned: Annotated[int, SmallInt(0, MAX_VOTERS)]
@@ -88,10 +100,16 @@ def _denominator(
     }[kind]
 
 
-def _raised(threshold: Threshold, count: int, total: int) -> bool:
-    """A flag is raised when its comparison holds over a positive denominator:
-    with nobody to count against (D = 0) no threshold is reached (§8.8)."""
+def _reached(threshold: Threshold, count: int, total: int) -> bool:
+    """A threshold is reached when its comparison holds over a positive
+    denominator: with nobody to count against (D = 0) none is (§8.8)."""
     return total > 0 and threshold.fraction.holds(threshold.comparison, count, total)
+
+
+def _flags(reached: list[Threshold]) -> tuple[str, ...]:
+    """The reached thresholds that no other reached one outranks, in manifest
+    order: the one highest tier of each scale (QĐ 96-QĐ/TW Điều 11)."""
+    return tuple(t.id for t in reached if not any(u.outranks(t) for u in reached))
 
 
 def compute_result(
@@ -110,6 +128,7 @@ def compute_result(
     if returned > issued:
         raise TallyError(f"{returned} ballots counted but only {issued} credentials issued")
     present = returned if present is None else present
+    quorum_met = rules.quorum_met(present)
     questions = []
     for q, qc in zip(manifest.questions, counts.questions, strict=True):
         if qc.question != q.id:
@@ -129,11 +148,13 @@ def compute_result(
             }
             shown = _denominator(rules.denominator, **sizes)
             slots = tuple(SlotResult(s, by_name[s], percent(by_name[s], shown)) for s in names)
-            flags = tuple(
-                t.id
+            reached = [
+                t
                 for t in rules_here
-                if _raised(t, by_name[t.slot], _denominator(t.denominator, **sizes))
-            )
+                if _reached(t, by_name[t.slot], _denominator(t.denominator, **sizes))
+            ]
+            # below the quorum the conference cannot proceed: no flag has effect
+            flags = _flags(reached) if quorum_met else ()
             parts.append(PartResult(pc.part, returned, valid, invalid, shown, slots, flags))
         questions.append(QuestionResult(q.id, tuple(parts)))
     return ElectionResult(
@@ -142,6 +163,6 @@ def compute_result(
         present,
         issued,
         returned,
-        rules.quorum_met(present),
+        quorum_met,
         tuple(questions),
     )

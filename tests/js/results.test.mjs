@@ -11,6 +11,7 @@ import { combine, lagrangeAtZero, verifyShares } from '../../client/web/js/resul
 import { baseHash } from '../../client/web/js/crypto/election.js';
 import { readElection, readKey, readManifest } from '../../client/web/js/results/election.js';
 import { computeResult, percent, TallyError } from '../../client/web/js/results/index.js';
+import { outranks } from '../../client/web/js/results/result.js';
 import { layout, pack, readTally, unpack } from '../../client/web/js/results/tally.js';
 import { summaryOf, vector } from './vectors.mjs';
 
@@ -163,12 +164,68 @@ test('result.json: every case recomputed byte for byte', () => {
   }
 });
 
-test('result.json covers the boundaries and a missed quorum', () => {
-  const flags = RESULT.cases.flatMap((c) => c.result.questions.flatMap((q) => q.parts.map((p) => p.flags)));
-  assert.ok(flags.some((f) => f.length === 0));
-  assert.ok(flags.some((f) => f.length === 2));
-  assert.ok(RESULT.cases.some((c) => c.result.quorum_met === false));
-  assert.ok(RESULT.cases.some((c) => c.result.quorum_met === true));
+const HALF = 'low-more-than-half';
+const TWO_THIRDS = 'low-two-thirds';
+const flagsOf = (c) => c.result.questions.flatMap((q) => q.parts.map((p) => p.flags));
+const caseNamed = (name) => RESULT.cases.find((c) => c.name === name);
+
+test('result.json covers the boundaries of the exclusive tiers and of the quorum', () => {
+  const expected = {
+    // of 60: exactly half, just above, exactly two thirds (upper only), just below
+    'qd96-boundaries': [[], [HALF], [TWO_THIRDS], [HALF]],
+    'qd96-above-two-thirds': [[TWO_THIRDS], [TWO_THIRDS], [TWO_THIRDS], []],
+    // of 61: 30, 31, 40 (120 < 122), 41 (123 ≥ 122)
+    'qd96-boundaries-odd': [[], [HALF], [HALF], [TWO_THIRDS]],
+    'qd96-quorum-exactly-met': [[TWO_THIRDS], [HALF], [], []],
+    'qd96-quorum-missed-by-one': [[], [], [], []],
+    'qd96-quorum-not-met': [[], [], [], []],
+    'qd96-quorum-met-by-present': [[], [], [TWO_THIRDS], []],
+    'qd96-no-ballots': [[], [], [], []],
+    'mixed-tiers': [
+      ['passed'],
+      ['elected', 'issued-third', 'summoned-fifth'],
+      ['over-half', 'issued-third', 'summoned-fifth'],
+      ['issued-third', 'summoned-fifth'],
+      [],
+    ],
+  };
+  for (const [name, flags] of Object.entries(expected)) assert.deepEqual(flagsOf(caseNamed(name)), flags, name);
+  assert.equal(caseNamed('qd96-quorum-exactly-met').result.quorum_met, true);
+  assert.equal(caseNamed('qd96-quorum-missed-by-one').result.quorum_met, false);
+});
+
+test('result.json: at most one flag per scale in every case, none below the quorum', () => {
+  for (const c of RESULT.cases) {
+    const scale = new Map(c.manifest.rules.thresholds.map((t) => [t.id, `${t.question}/${t.slot}/${t.denominator}`]));
+    for (const flags of flagsOf(c)) {
+      const scales = flags.map((f) => scale.get(f));
+      assert.equal(new Set(scales).size, scales.length, c.name);
+      if (!c.result.quorum_met) assert.deepEqual(flags, [], c.name);
+    }
+  }
+});
+
+test('outranks orders the tiers of one scale, never two scales', () => {
+  const t = (comparison, num, den, denominator = 'returned') => ({
+    question: 'leaders', slot: 'low', comparison, fraction: { num, den }, denominator,
+  });
+  assert.ok(outranks(t('at-least', 2, 3), t('more-than', 1, 2)));
+  assert.ok(!outranks(t('more-than', 1, 2), t('at-least', 2, 3)));
+  assert.ok(outranks(t('more-than', 1, 2), t('at-least', 2, 4)));
+  assert.ok(!outranks(t('at-least', 1, 2), t('more-than', 1, 2)));
+  assert.ok(!outranks(t('at-least', 1, 2), t('at-least', 2, 4)));
+  assert.ok(!outranks(t('at-least', 2, 3), t('more-than', 1, 2, 'valid')));
+});
+
+test('a result with both tiers or with flags below the quorum is not the recomputed one', () => {
+  const both = caseNamed('qd96-boundaries');
+  const stale = structuredClone(both.result);
+  stale.questions[0].parts[2].flags = [HALF, TWO_THIRDS]; // 40 of 60, the rule before issue 16
+  assert.notDeepEqual(computeResult(both.manifest, both.counts, { issued: both.issued, present: both.present }), stale);
+  const missed = caseNamed('qd96-quorum-missed-by-one');
+  const flagged = structuredClone(missed.result);
+  flagged.questions[0].parts[0].flags = [TWO_THIRDS]; // 59 low of 59, but 59 of 90 present
+  assert.notDeepEqual(computeResult(missed.manifest, missed.counts, { issued: missed.issued }), flagged);
 });
 
 test('computeResult refuses more ballots than credentials and a manifest without rules', () => {

@@ -38,7 +38,8 @@ vi = "Dùng cho kiểm thử."
 en = "For the tests."
 
 [rules]
-summoned = 12
+# 4 ballots of 6 summoned meet the quorum: below it no row is flagged (QĐ 96)
+summoned = 6
 quorum = "2/3"
 denominator = "returned"
 revote = "{revote}"

@@ -309,6 +309,13 @@ TAMPERS = {
         lambda e, r: r["result"]["result"]["questions"][0]["parts"][1]["flags"].clear(),
         {"result"},
     ),
+    # the rule before issue 16: 4 low of 5 raised both tiers (QĐ 96 Điều 11 has one)
+    "both-tiers": (
+        lambda e, r: r["result"]["result"]["questions"][0]["parts"][1].update(
+            flags=["low-more-than-half", "low-two-thirds"]
+        ),
+        {"result"},
+    ),
     "quorum": (
         lambda e, r: r["result"]["result"].update(
             quorum_met=not r["result"]["result"]["quorum_met"]
@@ -401,7 +408,7 @@ def test_honest_election_verifies(election, verdicts):
 def test_the_honest_result_raises_flags(election):
     leaders = election.result["questions"][0]["parts"]
     assert leaders[0]["flags"] == ["low-more-than-half"]  # 3 of 5 low
-    assert leaders[1]["flags"] == ["low-more-than-half", "low-two-thirds"]  # 4 of 5
+    assert leaders[1]["flags"] == ["low-two-thirds"]  # 4 of 5: the upper tier only
     assert election.result["quorum_met"] is True  # 3·5 ≥ 2·7
 
 

@@ -62,6 +62,14 @@ def test_confidence_manifest():
             ('slot = "low"\ncomparison = "at-least"', 'slot = "lo"\ncomparison = "at-least"'),
             "<root>",
         ),
+        # "more-than 2/4" is the tier "more-than 1/2" again: the tiers would not be exclusive
+        (
+            (
+                'comparison = "at-least"\nfraction = "2/3"',
+                'comparison = "more-than"\nfraction = "2/4"',
+            ),
+            "rules",
+        ),
     ],
 )
 def test_errors_name_the_field(change, path):

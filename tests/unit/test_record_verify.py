@@ -29,6 +29,7 @@ from kiemphieu.crypto.record.verify import verify_record
 
 from ..conftest import make_manifest
 from ..support.record_factory import (
+    Cast,
     RecordBuilder,
     RecordOptions,
     confidence_manifest,
@@ -109,6 +110,71 @@ def test_refuse_rule_and_lowest_three_of_four(refused):
     report = verify(data)
     assert report.ok, report.failed
     assert report.check("tally-shares").passed == 4
+
+
+# --- QĐ 96: exclusive tiers, no flag below the quorum (spec §8.8) ----------------
+
+LOW, HIGH = 2, 0
+TIER_VOTES = [(LOW, LOW), (LOW, LOW), (LOW, LOW), (LOW, HIGH), (HIGH, HIGH)]
+"""Five ballots: row 1 has 4 low of 5 (two thirds or more), row 2 has 3 of 5
+(more than half, less than two thirds)."""
+
+
+def tier_record(held, summoned: int):
+    """tests/data/confidence.toml, ``summoned`` people summoned, the five ballots
+    of TIER_VOTES (everyone who voted was present)."""
+    base = confidence_manifest("test-election", held)
+    assert base.rules is not None
+    manifest = dataclasses.replace(base, rules=dataclasses.replace(base.rules, summoned=summoned))
+    casts = [Cast(v, {"leaders": votes}) for v, votes in enumerate(TIER_VOTES)]
+    return record_bytes(held, manifest, casts, RecordOptions(voters=5))
+
+
+@pytest.fixture(scope="module")
+def quorate(held):
+    """5 of 7 summoned voted: 3·5 ≥ 2·7, the quorum is met."""
+    return tier_record(held, 7)
+
+
+@pytest.fixture(scope="module")
+def inquorate(held):
+    """5 of 8 summoned voted: 3·5 < 2·8, the conference could not proceed."""
+    return tier_record(held, 8)
+
+
+def stored_flags(record, flags: list[list[str]]) -> bytes:
+    """``record`` resealed with result.json's flags per row replaced by ``flags``."""
+    doc = json.loads(zipfile.ZipFile(io.BytesIO(record[0])).read("result.json"))
+    for part, raised in zip(doc["questions"][0]["parts"], flags, strict=True):
+        part["flags"] = raised
+    return rewrite(record, {"result.json": canonical_bytes(doc)})
+
+
+def result_flags(record) -> tuple[bool, list[list[str]]]:
+    doc = json.loads(zipfile.ZipFile(io.BytesIO(record[0])).read("result.json"))
+    return doc["quorum_met"], [p["flags"] for p in doc["questions"][0]["parts"]]
+
+
+HALF, TWO_THIRDS = "low-more-than-half", "low-two-thirds"
+
+
+def test_a_stored_result_with_both_tiers_fails_the_result_check(quorate):
+    """The rule before issue 16 raised both flags at two thirds or more; QĐ 96
+    Điều 11's tiers are exclusive, so such a result is not its counts' result."""
+    assert result_flags(quorate) == (True, [[TWO_THIRDS], [HALF]])
+    assert verify(quorate[0]).ok
+    report = verify(stored_flags(quorate, [[HALF, TWO_THIRDS], [HALF]]))
+    assert {c.id for c in report.failed} == {"result"}
+    assert "differs from the result recomputed" in report.check("result").failures[0]
+
+
+def test_a_stored_result_with_flags_below_the_quorum_fails_the_result_check(inquorate):
+    """Below the quorum the result has no effect: flags there (the old rule) fail."""
+    assert result_flags(inquorate) == (False, [[], []])
+    assert verify(inquorate[0]).ok
+    for old in ([[HALF, TWO_THIRDS], [HALF]], [[TWO_THIRDS], [HALF]]):
+        report = verify(stored_flags(inquorate, old))
+        assert {c.id for c in report.failed} == {"result"}, old
 
 
 def test_production_policy_refuses_test_keys(full):

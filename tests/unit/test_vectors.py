@@ -818,20 +818,87 @@ def test_result(case):
     check_result_case(case)
 
 
-def test_result_cases_cover_the_boundaries():
+def _flags_of(name: str) -> list[list[str]]:
+    case = next(c for c in RESULT["cases"] if c["name"] == name)
+    return [p["flags"] for q in case["result"]["questions"] for p in q["parts"]]
+
+
+HALF, TWO_THIRDS = "low-more-than-half", "low-two-thirds"
+
+
+@pytest.mark.parametrize(
+    ("name", "flags"),
+    [
+        # 30/60 exactly half: neither; 31/60 just above; 40/60 exactly two thirds: the
+        # upper tier only; 39/60 just below two thirds
+        ("qd96-boundaries", [[], [HALF], [TWO_THIRDS], [HALF]]),
+        # 41/60, 60/60, 59/60 beside a blank: upper only; no low: none
+        ("qd96-above-two-thirds", [[TWO_THIRDS], [TWO_THIRDS], [TWO_THIRDS], []]),
+        # D = 61: 30 under half, 31 above, 40 just below 2/3 (120 < 122), 41 above
+        ("qd96-boundaries-odd", [[], [HALF], [HALF], [TWO_THIRDS]]),
+        # quorum 60 of 90 exactly met: the flags stand; missed by one (59): none at all
+        ("qd96-quorum-exactly-met", [[TWO_THIRDS], [HALF], [], []]),
+        ("qd96-quorum-missed-by-one", [[], [], [], []]),
+        ("qd96-quorum-not-met", [[], [], [], []]),
+        ("qd96-quorum-met-by-present", [[], [], [TWO_THIRDS], []]),
+        # quorum met but no ballot (D = 0): none
+        ("qd96-no-ballots", [[], [], [], []]),
+        # at-least 1/2 and more-than 1/2 of one scale: 500/1000 the first, 501 the second
+        (
+            "mixed-tiers",
+            [
+                ["passed"],
+                ["elected", "issued-third", "summoned-fifth"],
+                ["over-half", "issued-third", "summoned-fifth"],
+                ["issued-third", "summoned-fifth"],
+                [],
+            ],
+        ),
+    ],
+)
+def test_result_cases_cover_the_boundaries(name, flags):
+    assert _flags_of(name) == flags
+
+
+def test_result_quorum_and_rounding_cases():
     by_name = {c["name"]: c["result"] for c in RESULT["cases"]}
-    flags = [p["flags"] for p in by_name["qd96-boundaries"]["questions"][0]["parts"]]
-    # 30/60 low, 31/60, 40/60 (exactly two thirds), 39/60
-    assert flags == [
-        [],
-        ["low-more-than-half"],
-        ["low-more-than-half", "low-two-thirds"],
-        ["low-more-than-half"],
-    ]
-    assert by_name["qd96-quorum-not-met"]["quorum_met"] is False
-    assert by_name["qd96-quorum-met-by-present"]["quorum_met"] is True
+    for name in ("qd96-quorum-not-met", "qd96-quorum-missed-by-one"):
+        assert by_name[name]["quorum_met"] is False
+        assert by_name[name]["returned"] == 59  # counts and percentages still shown
+        first = by_name[name]["questions"][0]["parts"][0]
+        assert "100.00" in [s["percent"] for s in first["slots"]]
+    for name in ("qd96-quorum-met-by-present", "qd96-quorum-exactly-met", "qd96-no-ballots"):
+        assert by_name[name]["quorum_met"] is True
     motion = by_name["mixed-half-up"]["questions"][0]["parts"][0]
     assert [s["percent"] for s in motion["slots"]] == ["50.13", "49.88", "0.38"]
+
+
+@pytest.mark.parametrize("case", RESULT["cases"], ids=[c["name"] for c in RESULT["cases"]])
+def test_result_flags_are_exclusive_tiers(case):
+    """Every vector: at most one flag per scale (question, slot, denominator), none
+    below the quorum (spec §8.8, QĐ 96-QĐ/TW Điều 11)."""
+    rules = codec.from_wire(Manifest, case["manifest"]).rules
+    assert rules is not None
+    scale = {t.id: t.scale for t in rules.thresholds}
+    for q in case["result"]["questions"]:
+        for part in q["parts"]:
+            scales = [scale[f] for f in part["flags"]]
+            assert len(set(scales)) == len(scales), (case["name"], part["part"])
+            if not case["result"]["quorum_met"]:
+                assert part["flags"] == [], (case["name"], part["part"])
+
+
+def test_result_of_the_old_rule_fails():
+    """A result with both tiers (the rule before issue 16), or flags below the
+    quorum, is not the result of its counts."""
+    both = copy.deepcopy(next(c for c in RESULT["cases"] if c["name"] == "qd96-boundaries"))
+    both["result"]["questions"][0]["parts"][2]["flags"] = [HALF, TWO_THIRDS]  # 40 of 60
+    with pytest.raises(Mismatch):
+        check_result_case(both)
+    flagged = copy.deepcopy(next(c for c in RESULT["cases"] if c["name"] == "qd96-quorum-not-met"))
+    flagged["result"]["questions"][0]["parts"][2]["flags"] = [HALF, TWO_THIRDS]  # 59 of 59
+    with pytest.raises(Mismatch):
+        check_result_case(flagged)
 
 
 def _result_tampers() -> list[JsonPath]:

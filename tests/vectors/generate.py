@@ -1164,10 +1164,11 @@ def _threshold(tid: str, where: tuple[str, str], rule: tuple[str, str, str]) -> 
 
 
 def result_manifests() -> dict[str, Manifest]:
-    """Two manifests with rules: QĐ 96 (four rows, flags on `low` of returned,
-    quorum 2/3 of 90 summoned) and a mixed one (percentages of valid ballots,
-    a motion with a blank slot, a 0-to-2-of-4 election, flags of valid, issued
-    and summoned, quorum 1/2 of 1000)."""
+    """Two manifests with rules: QĐ 96 (four rows, the two exclusive tiers of
+    `low` of returned, quorum 2/3 of 90 summoned) and a mixed one (percentages
+    of valid ballots, a motion with a blank slot, a 0-to-2-of-4 election whose
+    `chosen` of returned has two tiers at one value, at-least and more-than 1/2,
+    flags of valid, issued and summoned, quorum 1/2 of 1000)."""
     levels = tuple(Choice(c, _text(c, c)) for c in ("high", "mid", "low"))
     rows = tuple(Choice(f"r{i}", _text(f"Người {i}", f"Person {i}")) for i in range(1, 5))
     qd96 = Manifest(
@@ -1225,6 +1226,7 @@ def result_manifests() -> dict[str, Manifest]:
             thresholds=(
                 _threshold("passed", ("motion", "yes"), ("more-than", "1/2", "valid")),
                 _threshold("elected", ("board", "chosen"), ("at-least", "1/2", "returned")),
+                _threshold("over-half", ("board", "chosen"), ("more-than", "1/2", "returned")),
                 _threshold("issued-third", ("board", "chosen"), ("at-least", "1/3", "issued")),
                 _threshold("summoned-fifth", ("board", "chosen"), ("more-than", "1/5", "summoned")),
             ),
@@ -1245,7 +1247,10 @@ RESULT_CASES: tuple[tuple[str, str, tuple[tuple[int, ...], ...], int, int | None
         88,
         None,
     ),
-    # 30/60 is not more than half; 31/60 is; 40/60 is exactly two thirds; 39/60 is not
+    # The tiers of QĐ 96 Điều 11 are exclusive: "trên 1/2 đến dưới 2/3" (2·low > D and
+    # 3·low < 2·D) and "từ 2/3 trở lên" (3·low ≥ 2·D). Of 60: 30 (exactly half) is
+    # neither; 31 (just above half) the lower; 40 (exactly two thirds) the upper only;
+    # 39 (just below two thirds) the lower.
     (
         "qd96-boundaries",
         "qd96",
@@ -1253,7 +1258,26 @@ RESULT_CASES: tuple[tuple[str, str, tuple[tuple[int, ...], ...], int, int | None
         60,
         None,
     ),
-    # 59 of 90 summoned present: 3·59 < 2·90
+    # above two thirds of 60: 41 and 60 low, 59 low beside 1 blank (D is returned, 60),
+    # all upper only; 59 blank and no low, no flag
+    (
+        "qd96-above-two-thirds",
+        "qd96",
+        ((19, 0, 41, 0), (0, 0, 60, 0), (0, 0, 59, 1), (1, 0, 0, 59)),
+        60,
+        None,
+    ),
+    # an odd D = 61, where 2/3·D is no integer: 30 is under half; 31 above
+    # (62 > 61); 40 just below two thirds (120 < 122); 41 just at or above (123 ≥ 122)
+    (
+        "qd96-boundaries-odd",
+        "qd96",
+        ((31, 0, 30, 0), (30, 0, 31, 0), (21, 0, 40, 0), (20, 0, 41, 0)),
+        61,
+        None,
+    ),
+    # 59 of 90 summoned present: 3·59 < 2·90, the conference cannot proceed, so no
+    # flag, though row 3 has 59 low of 59
     (
         "qd96-quorum-not-met",
         "qd96",
@@ -1269,13 +1293,35 @@ RESULT_CASES: tuple[tuple[str, str, tuple[tuple[int, ...], ...], int, int | None
         90,
         60,
     ),
-    # no ballot: every percentage 0.00 and no flag (D = 0 raises none, §8.8)
-    ("qd96-no-ballots", "qd96", ((0, 0, 0, 0),) * 4, 90, 0),
+    # quorum exactly met, 60 of 90 (3·60 = 2·90): the flags stand
+    (
+        "qd96-quorum-exactly-met",
+        "qd96",
+        ((0, 0, 60, 0), (29, 0, 31, 0), (30, 0, 30, 0), (20, 20, 20, 0)),
+        90,
+        None,
+    ),
+    # quorum missed by one, 59 of 90: the same kind of rows (59 low, 31 low, 40 low of
+    # 59) carry no flag, the percentages are still shown
+    (
+        "qd96-quorum-missed-by-one",
+        "qd96",
+        ((0, 0, 59, 0), (28, 0, 31, 0), (19, 0, 40, 0), (20, 20, 19, 0)),
+        90,
+        None,
+    ),
+    # 60 present, no ballot: the quorum is met, yet every percentage is 0.00 and no
+    # flag is raised (D = 0 reaches no threshold, §8.8)
+    ("qd96-no-ballots", "qd96", ((0, 0, 0, 0),) * 4, 90, 60),
     # valid = 803 − 3 = 800: 401/800 = 50.125 % → 50.13, 399/800 → 49.88, 3/800 → 0.38
     ("mixed-half-up", "mixed", ((401, 399, 3), (402,), (401,), (334,), (200,)), 1000, None),
     # 400/800 yes is not more than half of valid; 401/803 chosen is under half of returned;
     # 333/999 is exactly a third of issued; 201 is more than a fifth of 1000 summoned, 200 not
     ("mixed-boundaries", "mixed", ((400, 400, 3), (401,), (333,), (201,), (0,)), 999, 803),
+    # two tiers at one value (chosen of 1000 returned): 500 is at least half, "elected"
+    # only; 501 more than half, "over-half" only; 499 neither. "issued-third" and
+    # "summoned-fifth" are other scales and stand beside them; 500/998 valid yes passes
+    ("mixed-tiers", "mixed", ((500, 498, 2), (500,), (501,), (499,), (0,)), 1000, None),
 )
 
 
@@ -1313,8 +1359,12 @@ def build_result(mat: Material) -> dict[str, Any]:
             "result document: per part returned, valid, invalid, the percentage "
             "denominator, each slot's count and percentage (100·count/D rounded half up to "
             "two decimals) and the flags raised (decided on the integers), and the quorum. "
-            "Cases at the 1/2 and 2/3 boundaries, a quorum missed, no ballots, half-up "
-            "rounding.",
+            "Thresholds of one scale (question, slot, denominator) are exclusive tiers: a "
+            "part carries only the highest it reaches (QĐ 96-QĐ/TW Điều 11: more than 1/2 "
+            "and less than 2/3 low, or 2/3 or more low); below the quorum no part carries "
+            "a flag. Cases at exactly, just above and just below 1/2 and 2/3 (even and odd "
+            "D), quorum exactly met and missed by one, no ballots, two tiers at one value, "
+            "half-up rounding.",
         ),
         "cases": cases,
     }

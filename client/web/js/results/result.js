@@ -2,6 +2,10 @@
 // mirroring crypto/election/result.py. Integer arithmetic only: a percentage
 // is 100·count/D rounded half up to two decimals, and a flag is decided on the
 // integers (den·count > num·D or den·count ≥ num·D), never on a percentage.
+// QĐ 96-QĐ/TW: tiers are exclusive (Điều 11, "trên 1/2 đến dưới 2/3" and "từ
+// 2/3 trở lên" tín nhiệm thấp), so of the thresholds of one scale (question,
+// slot, denominator) a part carries only the highest it reaches; below the
+// quorum the conference cannot proceed and no part carries a flag.
 
 import { BLANK } from './election.js';
 import { bytes, documentOf, list, object, ReplyError, smallInt, text } from './reply.js';
@@ -21,6 +25,19 @@ export function holds(comparison, fraction, count, total) {
   const lhs = BigInt(fraction.den) * BigInt(count);
   const rhs = BigInt(fraction.num) * BigInt(total);
   return comparison === 'more-than' ? lhs > rhs : lhs >= rhs;
+}
+
+/**
+ * Whether threshold a is a higher tier than b of the same scale (rules.py
+ * Threshold.outranks): a larger fraction, or the same value with more-than
+ * over at-least (x > f implies x ≥ f).
+ */
+export function outranks(a, b) {
+  if (a.question !== b.question || a.slot !== b.slot || a.denominator !== b.denominator) return false;
+  const left = BigInt(a.fraction.num) * BigInt(b.fraction.den);
+  const right = BigInt(b.fraction.num) * BigInt(a.fraction.den);
+  if (left !== right) return left > right;
+  return a.comparison === 'more-than' && b.comparison === 'at-least';
 }
 
 /**
@@ -71,6 +88,7 @@ export function resultFromCounts(manifest, counts, { issued, present }) {
   const returned = counts.ballots;
   if (returned > issued) throw new TallyError(`${returned} ballots counted but only ${issued} credentials issued`);
   const shownPresent = present === undefined || present === null ? returned : smallInt(present, 'present', 0, MAX_BALLOTS);
+  const quorumMet = holds('at-least', rules.quorum, shownPresent, rules.summoned);
   const questions = manifest.questions.map((q, qi) => {
     const here = rules.thresholds.filter((t) => t.question === q.id);
     return {
@@ -81,12 +99,14 @@ export function resultFromCounts(manifest, counts, { issued, present }) {
         const valid = returned - invalid;
         const sizes = { returned, valid, issued, summoned: rules.summoned };
         const shown = sizes[rules.denominator];
-        const flags = [];
+        const reached = [];
         for (const t of here) {
           if (!byName.has(t.slot)) throw new TallyError(`threshold ${t.id}: question ${q.id} has no slot ${t.slot}`);
           const total = sizes[t.denominator];
-          if (total > 0 && holds(t.comparison, t.fraction, byName.get(t.slot), total)) flags.push(t.id);
+          if (total > 0 && holds(t.comparison, t.fraction, byName.get(t.slot), total)) reached.push(t);
         }
+        // below the quorum the conference cannot proceed: no flag has effect
+        const flags = quorumMet ? reached.filter((t) => !reached.some((u) => outranks(u, t))).map((t) => t.id) : [];
         return {
           part,
           returned,
@@ -107,7 +127,7 @@ export function resultFromCounts(manifest, counts, { issued, present }) {
     present: shownPresent,
     issued,
     returned,
-    quorum_met: holds('at-least', rules.quorum, shownPresent, rules.summoned),
+    quorum_met: quorumMet,
     questions,
   };
 }
