@@ -3,8 +3,8 @@
 A department (fictional) assesses its director general and four deputies
 under QĐ 96-QĐ/TW: 90 people summoned, percentages of the ballots returned,
 "more than half and less than two thirds low" and "two thirds or more low"
-flagged as exclusive tiers, quorum 2/3 of those summoned; a committee of 5 trustees, any 3 of whom decrypt. Every name here is
-invented.
+flagged as exclusive tiers, quorum 2/3 of those summoned; a committee of 5
+trustees, any 3 of whom decrypt. Every name here is invented.
 
 The random ballots (``kiemphieu demo --auto``) lean against the last deputy,
 so that the result shows a flag: three ballots in five rate that row "low".
@@ -73,7 +73,7 @@ slot = "low"
 comparison = "more-than"
 fraction = "1/2"
 denominator = "returned"
-label = {{ vi = "Trên 1/2 đến dưới 2/3 tín nhiệm thấp", en = "More than half and less than two thirds low confidence" }}
+label = {{ vi = "Trên 1/2 đến dưới 2/3 tín nhiệm thấp", en = "Over 1/2, under 2/3 low confidence" }}
 
 [[rules.thresholds]]
 id = "low-two-thirds"
