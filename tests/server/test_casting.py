@@ -120,19 +120,24 @@ def test_refusals_change_nothing(opened):
     assert server.client.get(f"/api/elections/{eid}/board/head").json == head
 
 
-def test_invalid_proof_is_refused(opened):
-    server, eid = opened.server, opened.election_id
-    ctx = context_of(server, eid)
-    ballot = bl.encrypt_ballot(ctx, opened.keys[0], VOTE)
+def bogus(ballot: bl.Ballot, key) -> bl.Ballot:
+    """The ballot with one proof broken (two responses swapped), signed again by its
+    credential: the signature holds, the proof does not."""
     ans = ballot.answers[1]
     proof = ans.proofs[0]
     bad_proof = dataclasses.replace(proof, z=(proof.z[1], proof.z[0], *proof.z[2:]))
-    bad = dataclasses.replace(
-        ballot, answers=(ballot.answers[0], dataclasses.replace(ans, proofs=(bad_proof,)))
+    unsigned = dataclasses.replace(
+        ballot,
+        answers=(ballot.answers[0], dataclasses.replace(ans, proofs=(bad_proof,))),
+        signature=bl.ZERO_SIGNATURE,
     )
-    key = opened.keys[0]
-    unsigned = dataclasses.replace(bad, signature=bl.ZERO_SIGNATURE)
-    signed = dataclasses.replace(unsigned, signature=key.sign(bl.signing_message(unsigned)))
+    return dataclasses.replace(unsigned, signature=key.sign(bl.signing_message(unsigned)))
+
+
+def test_invalid_proof_is_refused(opened):
+    server, eid = opened.server, opened.election_id
+    ctx = context_of(server, eid)
+    signed = bogus(bl.encrypt_ballot(ctx, opened.keys[0], VOTE), opened.keys[0])
     r = cast(server, eid, signed)
     assert r.status_code == 422 and r.json["code"] == "invalid-ballot"
 
@@ -197,25 +202,15 @@ def test_a_credential_sending_bogus_ballots_is_refused_unchecked_and_no_one_else
     monkeypatch.setattr(services, "ballot_limiter", RateLimiter(2, 3600))
     ctx = context_of(server, eid)
     ballot = bl.encrypt_ballot(ctx, opened.keys[0], VOTE)
-    ans = ballot.answers[1]
-    proof = ans.proofs[0]
-    bad_proof = dataclasses.replace(proof, z=(proof.z[1], proof.z[0], *proof.z[2:]))
-    unsigned = dataclasses.replace(
-        ballot,
-        answers=(ballot.answers[0], dataclasses.replace(ans, proofs=(bad_proof,))),
-        signature=bl.ZERO_SIGNATURE,
-    )
-    bogus = dataclasses.replace(
-        unsigned, signature=opened.keys[0].sign(bl.signing_message(unsigned))
-    )
+    flood = bogus(ballot, opened.keys[0])
     for _ in range(2):
-        assert cast(server, eid, bogus).status_code == 422
+        assert cast(server, eid, flood).status_code == 422
     from kiemphieu.server import casting
 
     checked: list[int] = []
     real = casting.cast
     monkeypatch.setattr(casting, "cast", lambda *a, **k: checked.append(1) or real(*a, **k))
-    r = cast(server, eid, bogus)
+    r = cast(server, eid, flood)
     assert r.status_code == 429 and r.json["code"] == "rate-limited"
     assert int(r.headers["Retry-After"]) >= 1 and not checked  # refused before any proof
     other = bl.encrypt_ballot(ctx, opened.keys[1], VOTE)
