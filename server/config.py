@@ -30,8 +30,8 @@ class ServerConfig:
     batch_max: int = 64
     admin_rate: RateLimit = field(default_factory=lambda: RateLimit(120, 60.0))
     refused_ballot_rate: RateLimit = field(default_factory=lambda: RateLimit(5, 600.0))
-    """Refused ballots (bad signature or proof) one credential may send before its
-    ballots are refused unchecked for the rest of the window (issue 13)."""
+    """Ballots signed by one credential and refused for their proofs that it may
+    send before its ballots are refused unchecked for the rest of the window."""
     public_page_max: int = 500
     web_root: Path | None = None
     """The browser booth's folder (client/web), served at ``/``; None serves the API only."""

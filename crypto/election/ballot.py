@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Protocol
 
 from .. import codec
-from ..errors import InvalidBallot, InvalidProof, VerificationError
+from ..errors import InvalidBallot, InvalidProof, InvalidSignature, VerificationError
 from ..primitives import rng
 from ..primitives.paillier import PublicKey
 from ..primitives.proofs import membership
@@ -102,6 +102,16 @@ class _SystemCoins:
 def signing_message(ballot: Ballot) -> bytes:
     """H(ballot/signature, canonical bytes of the ballot with a zero signature)."""
     return digest(Tag.BALLOT_SIGNATURE, _blank_bytes(ballot))
+
+
+def signed_by_credential(ballot: Ballot) -> bool:
+    """Whether the ballot's signature is its credential's (spec §8.5). Only the
+    signature: the server's cheap test of who may have sent it."""
+    try:
+        verify_signature(ballot.credential, signing_message(ballot), ballot.signature)
+    except InvalidSignature:
+        return False
+    return True
 
 
 def tracking_code(ballot: Ballot) -> bytes:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
+from kiemphieu.crypto.election import ballot as bl
+
 from .. import casting
 from ..errors import ApiError, rate_limited
 from ..services import services
@@ -18,8 +20,8 @@ def cast_ballot(election_id: str) -> tuple[Response, int]:
     receipt if this exact ballot is already on the board."""
     svc = services()
     ballot = casting.decode_ballot(body_bytes(), svc.config.max_body_bytes)
-    # A credential whose ballots keep failing their signature or proofs (a flood of
-    # bogus ballots, each costing the server a full verification) is refused
+    # A credential whose correctly signed ballots keep failing their proofs (a flood
+    # of bogus ballots, each costing the server a full verification) is refused
     # unchecked for a while; other credentials are never slowed by it (issue 13).
     key = f"{election_id}/{ballot.credential.hex()}"
     wait = svc.ballot_limiter.blocked(key)
@@ -35,7 +37,10 @@ def cast_ballot(election_id: str) -> tuple[Response, int]:
             ballot=ballot,
         )
     except ApiError as exc:
-        if exc.status == 422:
+        # Only the credential's holder can flood with its signature: a ballot whose
+        # signature fails (anyone can name anyone's public key) never counts, or a
+        # stranger could lock a voter out.
+        if exc.status == 422 and bl.signed_by_credential(ballot):
             svc.ballot_limiter.refuse(key)
         raise
     return wire(result.receipt, 201 if result.created else 200)

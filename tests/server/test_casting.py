@@ -217,3 +217,20 @@ def test_a_credential_sending_bogus_ballots_is_refused_unchecked_and_no_one_else
     assert cast(server, eid, other).status_code == 201  # another voter is served
     assert checked == [1]  # and only that ballot reached the verification
     assert cast(server, eid, ballot).status_code == 429  # the flooding credential waits
+
+
+def test_ballots_forged_in_a_voters_name_never_lock_that_voter_out(opened, monkeypatch):
+    """A credential's public key is on the public roll: ballots naming it with a bad
+    signature are refused, but do not count against it (issue 13)."""
+    server, eid = opened.server, opened.election_id
+    services = server.app.extensions["kiemphieu"]
+    from kiemphieu.server.ratelimit import RateLimiter
+
+    monkeypatch.setattr(services, "ballot_limiter", RateLimiter(2, 3600))
+    ctx = context_of(server, eid)
+    ballot = bl.encrypt_ballot(ctx, opened.keys[2], VOTE)
+    forged = dataclasses.replace(bogus(ballot, opened.keys[2]), signature=bytes(64))
+    for _ in range(5):
+        r = cast(server, eid, forged)
+        assert r.status_code == 422 and r.json["code"] == "bad-signature"
+    assert cast(server, eid, ballot).status_code == 201  # the voter is served
