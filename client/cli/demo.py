@@ -24,6 +24,7 @@ import argparse
 import os
 import secrets
 import shutil
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -285,6 +286,9 @@ def demo_verb(args: argparse.Namespace) -> int:
     folder: Path = args.dir
     prepare_demo_folder(folder, force=args.force)
     port = args.port or free_port()
+    # SIGTERM (a service manager, `kill`) stops the demo as Ctrl-C does: the server
+    # child is stopped too and the port freed (issue 12).
+    previous = signal.signal(signal.SIGTERM, _terminate)
     print(f"starting kiemphieu serve on 127.0.0.1:{port} (data in {folder / 'server'})")
     server: DemoServer = start_server(folder.resolve(), port)
     try:
@@ -312,6 +316,11 @@ def demo_verb(args: argparse.Namespace) -> int:
         return 130
     finally:
         server.stop()
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def register(verbs: Any) -> None:

@@ -152,3 +152,34 @@ def test_the_dealer_ceremony_must_be_asked_for_by_name(cli, live: Live, tmp_path
     assert r.code != 0
     assert "--dealer" in r.err and "kiemphieu keygen start" in r.err
     assert not (tmp_path / "c").exists()
+
+
+def test_sigterm_stops_the_demo_and_its_server(tmp_path) -> None:
+    """Issue 12, point 9: SIGTERM to `kiemphieu demo` stops its `serve` child and
+    frees the port, as Ctrl-C does."""
+    import signal
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [KIEMPHIEU, "demo", "--dir", str(tmp_path / "demo"), "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:  # the server is up once its port answers
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            assert time.monotonic() < deadline and proc.poll() is None, "the demo did not start"
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130 and "stopping the server" in err
+    with socket.socket() as s:
+        assert s.connect_ex(("127.0.0.1", port)) != 0  # nothing listens any more
