@@ -46,7 +46,8 @@ def records(held, tmp_path_factory):
     files = {i.filename: src.read(i) for i in src.infolist()}
     segment = json.loads(files["board/000000.json"])
     answer = segment["items"][3]["ballot"]["answers"][1]
-    answer["ciphertexts"][0] = answer["ciphertexts"][0][:-1] + "3"
+    text = answer["ciphertexts"][0]
+    answer["ciphertexts"][0] = text[:-1] + ("3" if text[-1] != "3" else "5")  # always a change
     files["board/000000.json"] = canonical_bytes(segment)
     bad = folder / "tampered.zip"
     bad.write_bytes(
