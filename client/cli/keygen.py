@@ -169,9 +169,7 @@ def generate(
     tick = time.monotonic()
     out: Outgoing | KeygenResult = party.start()
     while isinstance(out, Outgoing):
-        report.compute[phase_of(out.label) if "/" in out.label else "key"] += (
-            time.monotonic() - tick
-        )
+        report.compute[phase_of(out.label)] += time.monotonic() - tick
         relay.post(out)
         wait = time.monotonic()
         incoming = relay.read(out.label)

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from ..errors import InvalidShare
+from ..errors import InvalidElement, InvalidShare
 from ..primitives import rng
 from ..primitives.numbers import invert, powmod
 from .parameters import KAPPA, KeygenParameters
@@ -150,7 +150,7 @@ def inverse_theta(masked_values: Sequence[int], n: int) -> int:
     theta = sum(masked_values) % n
     try:
         return invert(theta, n)
-    except Exception as exc:
+    except InvalidElement as exc:
         raise InvalidShare("θ is not invertible modulo n: the run must restart") from exc
 
 
