@@ -290,8 +290,11 @@ def demo_verb(args: argparse.Namespace) -> int:
     # child is stopped too and the port freed (issue 12).
     previous = signal.signal(signal.SIGTERM, _terminate)
     print(f"starting kiemphieu serve on 127.0.0.1:{port} (data in {folder / 'server'})")
-    server: DemoServer = start_server(folder.resolve(), port)
+    server: DemoServer | None = None
     try:
+        # inside the try: a SIGTERM while the server starts is handled as below
+        # (start_server stops its own child on any exception)
+        server = start_server(folder.resolve(), port)
         setup = setup_election(
             server.url, server.token_file, folder.resolve(), distributed=args.distributed
         )
@@ -315,7 +318,8 @@ def demo_verb(args: argparse.Namespace) -> int:
         print("\ninterrupted; stopping the server", file=sys.stderr)
         return 130
     finally:
-        server.stop()
+        if server is not None:
+            server.stop()
         signal.signal(signal.SIGTERM, previous)
 
 
